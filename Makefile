@@ -1,0 +1,45 @@
+# Two commands for a fresh machine: `make run` and `make test`. Both bootstrap .venv.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: run test check lint typecheck migrate demo clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing tuopin and its dependencies into $(VENV) ..."
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: $(STAMP)
+	@$(BIN)/tuopin migrate
+	@$(BIN)/tuopin demo --if-empty
+	@$(BIN)/tuopin tokens
+	@$(BIN)/tuopin serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	@$(BIN)/pytest
+
+check: lint typecheck
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	@$(BIN)/mypy
+
+migrate: $(STAMP)
+	@$(BIN)/tuopin migrate
+
+demo: $(STAMP)
+	@$(BIN)/tuopin demo
+
+clean:
+	rm -rf $(VENV) tuopin.sqlite3* .tuopin .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,128 @@
+"""Settings, read once from the environment (prefix ``TUOPIN_``) or a ``.env`` file.
+
+Dev mode needs nothing: it uses an SQLite file and a signing key it generates and
+keeps under ``.tuopin/``. Production mode refuses to start until every secret it
+needs is configured, and names the first one missing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tuopin.sqlite3"
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class Mode(StrEnum):
+    DEV = "dev"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TUOPIN_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    mode: Mode = Mode.DEV
+    database_url: str = DEFAULT_DATABASE_URL
+    database_echo: bool = False
+    state_dir: Path = Path(".tuopin")
+    dev_signing_key: SecretStr | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_jwks_file: Path | None = None
+    token_ttl_minutes: int = 12 * 60
+    max_body_bytes: int = 1_000_000
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        driver = value.split("://", 1)[0]
+        if driver not in SUPPORTED_DRIVERS:
+            supported = " or ".join(f"{d}://..." for d in SUPPORTED_DRIVERS)
+            raise ValueError(f"must start with {supported}, not {driver}://")
+        return value
+
+    @field_validator("token_ttl_minutes")
+    @classmethod
+    def _positive_ttl(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be a positive number of minutes")
+        return value
+
+    @property
+    def is_dev(self) -> bool:
+        return self.mode is Mode.DEV
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def require_production_secrets(self) -> None:
+        """Raise ConfigurationError naming the first production secret that is missing."""
+        if self.is_dev:
+            return
+        if "database_url" not in self.model_fields_set:
+            raise _missing("TUOPIN_DATABASE_URL", "a postgresql+asyncpg:// URL")
+        if self.is_sqlite:
+            raise ConfigurationError(
+                "TUOPIN_DATABASE_URL must point at PostgreSQL (postgresql+asyncpg://...) "
+                "in production mode"
+            )
+        if self.jwt_public_key_file is None and self.jwt_jwks_file is None:
+            raise _missing(
+                "TUOPIN_JWT_PUBLIC_KEY_FILE or TUOPIN_JWT_JWKS_FILE",
+                "the key that verifies access tokens",
+            )
+        for path in (self.jwt_public_key_file, self.jwt_jwks_file):
+            if path is not None and not path.is_file():
+                raise ConfigurationError(f"the key file {path} does not exist")
+        if not self.jwt_issuer:
+            raise _missing("TUOPIN_JWT_ISSUER", "the expected token issuer")
+        if not self.jwt_audience:
+            raise _missing("TUOPIN_JWT_AUDIENCE", "the expected token audience")
+
+    def signing_key(self) -> str:
+        """The dev HS256 key: configured, or generated once and kept in the state dir."""
+        if not self.is_dev:
+            raise ConfigurationError("dev signing keys do not exist in production mode")
+        if self.dev_signing_key is not None:
+            return self.dev_signing_key.get_secret_value()
+        path = self.state_dir / "dev-signing-key"
+        if path.is_file():
+            return path.read_text(encoding="ascii").strip()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key, encoding="ascii")
+        return key
+
+
+def _missing(name: str, what: str) -> ConfigurationError:
+    return ConfigurationError(f"production mode needs {name} ({what}); it is not set")
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning pydantic's report into one sentence per bad value."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise ConfigurationError(
+            f"TUOPIN_{field.upper()} is invalid: {first['msg']}"
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

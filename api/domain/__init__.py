@@ -1,0 +1,1 @@
+"""Pure domain logic: no framework, no database. Everything here is unit-tested."""

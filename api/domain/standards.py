@@ -1,0 +1,238 @@
+"""Exit standards (退出标准) as checks over recorded facts.
+
+A subject meets its standard only on recorded data: incomes per year and dated
+assessments with evidence. A check never stops at the first failure: it names
+every criterion that fails, so the official sees the whole picture at once.
+
+Thresholds follow the seeds' wording. 超过 ("exceeds") is strict: a per-capita
+income exactly at the line does not meet it. 降至2%以下 ("down to 2% or below")
+includes 2% itself, as 以下 does in Chinese legal usage (民法通则 第155条, now
+民法典 第1259条: 以上、以下、以内、届满，包括本数); the bar's ``inclusive`` flag is
+data, so a procedure that reads "低于" (strictly below) sets it to false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from api.domain.register import HousingGrade, StandardKind
+
+
+class Criterion(StrEnum):
+    INCOME = "income"
+    FOOD_AND_CLOTHING = "food_and_clothing"
+    COMPULSORY_EDUCATION = "compulsory_education"
+    BASIC_MEDICAL_CARE = "basic_medical_care"
+    SAFE_HOUSING = "safe_housing"
+    SAFE_DRINKING_WATER = "safe_drinking_water"
+    INCIDENCE = "incidence"
+
+
+CRITERION_ZH: dict[Criterion, str] = {
+    Criterion.INCOME: "年人均纯收入稳定超过扶贫标准",
+    Criterion.FOOD_AND_CLOTHING: "吃穿不愁",
+    Criterion.COMPULSORY_EDUCATION: "义务教育有保障",
+    Criterion.BASIC_MEDICAL_CARE: "基本医疗有保障",
+    Criterion.SAFE_HOUSING: "住房安全有保障",
+    Criterion.SAFE_DRINKING_WATER: "饮水安全",
+    Criterion.INCIDENCE: "贫困发生率",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    criterion: Criterion
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class StandardCheck:
+    shortfalls: tuple[Shortfall, ...]
+
+    @property
+    def met(self) -> bool:
+        return not self.shortfalls
+
+    @property
+    def failed(self) -> tuple[Criterion, ...]:
+        return tuple(s.criterion for s in self.shortfalls)
+
+
+# ---------------------------------------------------------------- poverty lines
+
+
+@dataclass(frozen=True, slots=True)
+class PovertyLine:
+    """A per-capita net income line for one year, over the units ``applies_to`` prefixes.
+
+    ``applies_to`` is ``""`` for the whole country (the national standard).
+    """
+
+    applies_to: str
+    year: int
+    kind: StandardKind
+    amount: Decimal
+
+
+def applicable_line(
+    lines: Iterable[PovertyLine], *, unit_code: str, year: int, kind: StandardKind
+) -> PovertyLine | None:
+    """The most local line of ``kind`` for ``year`` that covers ``unit_code``."""
+    candidates = [
+        line
+        for line in lines
+        if line.year == year and line.kind is kind and unit_code.startswith(line.applies_to)
+    ]
+    return max(candidates, key=lambda line: len(line.applies_to), default=None)
+
+
+# ---------------------------------------------------------------- households
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeYear:
+    """A year's derived per-capita income beside the line that applies in that year."""
+
+    year: int
+    per_capita: Decimal | None
+    line: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A dated 两不愁三保障 assessment, as recorded (with evidence) by an assessor."""
+
+    housing_grade: HousingGrade
+    food_and_clothing_assured: bool
+    compulsory_education_assured: bool
+    medical_insurance_enrolled: bool
+    drinking_water_safe: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdRules:
+    """What a jurisdiction's household standard asks for, beyond the income line.
+
+    ``stable_years``: how many consecutive years, ending with the year judged, the
+    income must exceed each year's line. ``drinking_water``: Heilongjiang adds
+    safe drinking water (实现饮水安全) to 两不愁三保障.
+    """
+
+    stable_years: int = 1
+    drinking_water: bool = False
+
+
+def check_household(
+    *,
+    year: int,
+    incomes: Sequence[IncomeYear],
+    assessment: Assessment | None,
+    rules: HouseholdRules,
+) -> StandardCheck:
+    shortfalls = [*_income_shortfalls(year, incomes, rules.stable_years)]
+    shortfalls += _assessment_shortfalls(year, assessment, rules)
+    return StandardCheck(tuple(shortfalls))
+
+
+def _income_shortfalls(
+    year: int, incomes: Sequence[IncomeYear], stable_years: int
+) -> list[Shortfall]:
+    by_year = {entry.year: entry for entry in incomes}
+    problems: list[str] = []
+    for judged in range(year - stable_years + 1, year + 1):
+        entry = by_year.get(judged)
+        if entry is None or entry.per_capita is None:
+            problems.append(f"no income recorded for {judged}")
+        elif entry.line is None:
+            problems.append(f"no poverty line of the household's standard for {judged}")
+        elif entry.per_capita <= entry.line:
+            problems.append(
+                f"per-capita net income {entry.per_capita} in {judged} "
+                f"does not exceed the line {entry.line}"
+            )
+    return [Shortfall(Criterion.INCOME, "; ".join(problems))] if problems else []
+
+
+def _assessment_shortfalls(
+    year: int, assessment: Assessment | None, rules: HouseholdRules
+) -> list[Shortfall]:
+    if assessment is None:
+        missing = f"no 两不愁三保障 assessment recorded for {year}"
+        criteria = [
+            Criterion.FOOD_AND_CLOTHING,
+            Criterion.COMPULSORY_EDUCATION,
+            Criterion.BASIC_MEDICAL_CARE,
+            Criterion.SAFE_HOUSING,
+        ]
+        if rules.drinking_water:
+            criteria.append(Criterion.SAFE_DRINKING_WATER)
+        return [Shortfall(c, missing) for c in criteria]
+    found: list[Shortfall] = []
+    if not assessment.food_and_clothing_assured:
+        found.append(Shortfall(Criterion.FOOD_AND_CLOTHING, "food and clothing not assured"))
+    if not assessment.compulsory_education_assured:
+        found.append(
+            Shortfall(Criterion.COMPULSORY_EDUCATION, "a child aged 6-15 is out of school")
+        )
+    if not assessment.medical_insurance_enrolled:
+        found.append(
+            Shortfall(Criterion.BASIC_MEDICAL_CARE, "not every member has medical insurance")
+        )
+    if not assessment.housing_grade.safe:
+        found.append(
+            Shortfall(
+                Criterion.SAFE_HOUSING, f"housing graded {assessment.housing_grade} is unsafe"
+            )
+        )
+    if rules.drinking_water and not assessment.drinking_water_safe:
+        found.append(Shortfall(Criterion.SAFE_DRINKING_WATER, "drinking water is not safe"))
+    return found
+
+
+# ---------------------------------------------------------------- incidence
+
+
+@dataclass(frozen=True, slots=True)
+class Incidence:
+    """贫困发生率: registered poor population ÷ rural population."""
+
+    poor: int
+    rural: int
+
+    @property
+    def fraction(self) -> Fraction | None:
+        return Fraction(self.poor, self.rural) if self.rural > 0 else None
+
+    @property
+    def percent(self) -> Decimal | None:
+        """The rate in percent, to two decimals, for display only (checks use ``fraction``)."""
+        fraction = self.fraction
+        if fraction is None:
+            return None
+        return (Decimal(fraction.numerator * 100) / Decimal(fraction.denominator)).quantize(
+            Decimal("0.01")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IncidenceBar:
+    """The highest incidence at which a village or county may exit."""
+
+    max_rate: Decimal
+    inclusive: bool = True
+
+    def check(self, incidence: Incidence) -> StandardCheck:
+        fraction = incidence.fraction
+        if fraction is None:
+            detail = "no rural population recorded"
+            return StandardCheck((Shortfall(Criterion.INCIDENCE, detail),))
+        bar = Fraction(self.max_rate)
+        if fraction < bar or (self.inclusive and fraction == bar):
+            return StandardCheck(())
+        word = "above" if self.inclusive else "not below"
+        detail = f"incidence {incidence.percent}% is {word} {self.max_rate * 100:.2f}%"
+        return StandardCheck((Shortfall(Criterion.INCIDENCE, detail),))
