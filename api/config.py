@@ -118,9 +118,7 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
-        raise ConfigurationError(
-            f"TUOPIN_{field.upper()} is invalid: {first['msg']}"
-        ) from None
+        raise ConfigurationError(f"TUOPIN_{field.upper()} is invalid: {first['msg']}") from None
 
 
 @lru_cache(maxsize=1)

@@ -76,7 +76,7 @@ def contains(outer: str, inner: str) -> bool:
 def ancestors(code: str) -> list[str]:
     """The codes above ``code``, province first; the code itself is not included."""
     level = level_of(code)
-    return [code[:CODE_LENGTHS[lv]] for lv in _LEVELS[: _LEVELS.index(level)]]
+    return [code[: CODE_LENGTHS[lv]] for lv in _LEVELS[: _LEVELS.index(level)]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,7 @@ from api.domain.register import CountyDesignation, RegionClass, VillageDesignati
 
 class Jurisdiction(Base):
     __tablename__ = "jurisdictions"
-    __table_args__ = (
-        CheckConstraint("length(code) in (2, 4, 6, 9, 12)", name="code_length"),
-    )
+    __table_args__ = (CheckConstraint("length(code) in (2, 4, 6, 9, 12)", name="code_length"),)
 
     code: Mapped[str] = mapped_column(division_code(), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

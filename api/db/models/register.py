@@ -44,17 +44,13 @@ class Household(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     bank_account: Mapped[str | None] = mapped_column(String(32))
     standard_kind: Mapped[StandardKind] = mapped_column(str_enum(StandardKind, "standard_kind"))
-    attribute: Mapped[HouseholdAttribute] = mapped_column(
-        str_enum(HouseholdAttribute, "attribute")
-    )
+    attribute: Mapped[HouseholdAttribute] = mapped_column(str_enum(HouseholdAttribute, "attribute"))
     main_cause: Mapped[PovertyCause] = mapped_column(str_enum(PovertyCause, "main_cause"))
     second_cause: Mapped[PovertyCause | None] = mapped_column(
         str_enum(PovertyCause, "second_cause")
     )
     third_cause: Mapped[PovertyCause | None] = mapped_column(str_enum(PovertyCause, "third_cause"))
-    exit_attribute: Mapped[ExitAttribute] = mapped_column(
-        str_enum(ExitAttribute, "exit_attribute")
-    )
+    exit_attribute: Mapped[ExitAttribute] = mapped_column(str_enum(ExitAttribute, "exit_attribute"))
     registered_year: Mapped[int]
     exited_year: Mapped[int | None]
     returned_year: Mapped[int | None]
@@ -64,9 +60,7 @@ class Household(Base):
 class Member(Base):
     __tablename__ = "household_members"
     __table_args__ = (
-        CheckConstraint(
-            "migrant_work_months BETWEEN 0 AND 12", name="migrant_work_months_range"
-        ),
+        CheckConstraint("migrant_work_months BETWEEN 0 AND 12", name="migrant_work_months_range"),
     )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)

@@ -1,0 +1,98 @@
+"""create_app(): routes, middleware and the lifespan that owns the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from api.auth.middleware import BearerAuth
+from api.auth.tokens import verify_dev_token
+from api.config import Settings, get_settings
+from api.db.session import create_engine, session_factory
+from api.domain.roles import Principal
+from api.errors import ConfigurationError
+from api.http_limits import BodySizeLimit
+from api.policy_files import standards
+from api.resolvers.context import Context
+from api.schema.schema import schema
+
+
+class TuopinGraphQL(GraphQL[Context, None]):
+    async def get_context(self, request: Any, response: Any) -> Context:
+        state = request.app.state
+        return Context(
+            principal=request.scope.get("state", {}).get("principal"),
+            sessions=state.sessions,
+            policy=state.policy,
+        )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    settings.require_production_secrets()
+    policy = standards()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, echo=settings.database_echo)
+        app.state.engine = engine
+        app.state.sessions = session_factory(engine)
+        app.state.policy = policy
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    graphql = TuopinGraphQL(
+        schema,
+        graphql_ide="graphiql" if settings.is_dev else None,
+        allow_queries_via_get=False,
+    )
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.add_middleware(BearerAuth, verify=_verifier(settings))
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def _verifier(settings: Settings) -> Any:
+    if settings.is_dev:
+        key = settings.signing_key()
+
+        def verify(token: str) -> Principal:
+            return verify_dev_token(token, key=key)
+
+        return verify
+    raise ConfigurationError(
+        "production token verification (RS256/ES256 with JWKS) is not built yet; "
+        "run in dev mode (TUOPIN_MODE=dev)"
+    )
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the database answers and the schema is migrated."""
+    try:
+        async with request.app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1 FROM alembic_version"))
+    except Exception as exc:
+        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
+    return JSONResponse({"status": "ready"})

@@ -1,0 +1,1 @@
+"""Authentication: turning a bearer token into a Principal."""

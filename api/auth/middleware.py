@@ -1,0 +1,59 @@
+"""Bearer authentication as pure ASGI middleware.
+
+No header: the request is the public's (principal None). A header that is not a
+valid token: 401 with a GraphQL-shaped error, before any resolver runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.auth.tokens import InvalidToken
+from api.domain.roles import Principal
+
+Verifier = Callable[[str], Principal]
+
+
+class BearerAuth:
+    def __init__(self, app: ASGIApp, *, verify: Verifier) -> None:
+        self._app = app
+        self._verify = verify
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"authorization")
+        principal = None
+        if header is not None:
+            scheme, _, token = header.decode("latin-1").partition(" ")
+            try:
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise InvalidToken("the Authorization header must be 'Bearer <token>'")
+                principal = self._verify(token.strip())
+            except InvalidToken as exc:
+                await _unauthorized(send, exc.message)
+                return
+        scope.setdefault("state", {})["principal"] = principal
+        await self._app(scope, receive, send)
+
+
+async def _unauthorized(send: Send, message: str) -> None:
+    body = orjson.dumps(
+        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 401,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"www-authenticate", b'Bearer realm="tuopin"'),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,145 @@
+"""The ``tuopin`` command: serve, migrate, demo, token, tokens.
+
+Bad input gets one sentence on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.config import Settings, get_settings
+from api.errors import ConfigurationError, TuopinError, ValidationFailed
+
+app = typer.Typer(
+    name="tuopin",
+    help="tuopin (脱贫): the poverty-exit procedures API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    try:
+        app()
+    except TuopinError as exc:
+        typer.secho(f"tuopin: {exc.message}", err=True, fg="red")
+        sys.exit(2 if isinstance(exc, ValidationFailed | ConfigurationError) else 1)
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    settings.require_production_secrets()
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (GraphiQL at /graphql in dev mode; /healthz and /readyz)."""
+    import uvicorn
+
+    settings = _settings()
+    if settings.is_dev:
+        key_file = settings.state_dir / "dev-signing-key"
+        settings.signing_key()
+        typer.echo(f"dev mode: tokens are signed with the HS256 key in {key_file}")
+        typer.echo(f"GraphiQL: http://{host}:{port}/graphql")
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Bring the database schema up to date."""
+    from api.migrations import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at {revision}: {_safe_url(settings.database_url)}")
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing if data is already loaded.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Random seed for the synthetic people.")] = 2016,
+) -> None:
+    """Load the demo: Heilongjiang (Qiqihar, Baiquan, Yi'an) and Lanshan district."""
+    from api.demo.command import load_demo
+
+    settings = _settings()
+    counts = asyncio.run(load_demo(settings, if_empty=if_empty, seed=seed))
+    if counts is None:
+        typer.echo("demo data already loaded; nothing to do")
+        return
+    typer.echo("demo data loaded: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@app.command()
+def token(
+    role: Annotated[str, typer.Option(help="Role, e.g. village_committees.")],
+    jurisdiction: Annotated[
+        str, typer.Option(help="Division code where the role is held ('' for national).")
+    ] = "",
+    subject: Annotated[str | None, typer.Option(help="Who the token is for.")] = None,
+    ttl_minutes: Annotated[int | None, typer.Option(min=1, help="Lifetime in minutes.")] = None,
+) -> None:
+    """Print a dev access token for one role held in one jurisdiction."""
+    from api.auth.tokens import issue_dev_token
+    from api.domain.roles import Principal, Role
+
+    settings = _settings()
+    try:
+        parsed = Role(role)
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise ValidationFailed(f"unknown role {role!r}; known roles: {known}") from None
+    principal = Principal(
+        subject=subject or f"dev:{role}:{jurisdiction or 'national'}",
+        role=parsed,
+        jurisdiction=jurisdiction,
+    )
+    ttl = timedelta(minutes=ttl_minutes or settings.token_ttl_minutes)
+    typer.echo(issue_dev_token(principal, key=settings.signing_key(), ttl=ttl))
+
+
+@app.command()
+def tokens() -> None:
+    """Print a ready-to-paste dev token for every role, held in a demo jurisdiction."""
+    from api.demo.tokens import dev_tokens
+
+    settings = _settings()
+    typer.echo('Dev tokens (paste into GraphiQL\'s headers as {"Authorization": "Bearer …"}):')
+    for label, value in dev_tokens(settings):
+        typer.echo(f"\n# {label}\nBearer {value}")
+    typer.echo("")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    credentials, host = rest.rsplit("@", 1)
+    return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"

@@ -1,0 +1,1 @@
+"""Repositories: every SELECT lives here, every read scoped in SQL."""

@@ -1,0 +1,125 @@
+"""Household register reads: pages of a subtree, yearly accounts and assessments."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Assessment, Household, IncomeRecord, Member
+from api.db.repositories.scoping import in_scope, in_subtree
+from api.domain.income import IncomeLine
+from api.domain.jurisdictions import Scope
+from api.domain.register import IncomeKind
+
+HouseholdKey = tuple[str, int]
+"""Keyset position of a household: (village_code, id)."""
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    under: str,
+    after: HouseholdKey | None,
+    first: int,
+) -> list[Household]:
+    """Up to ``first`` households under ``under`` that ``scope`` may see, after ``after``.
+
+    Returns one row more than asked when there is a next page; the caller trims it.
+    """
+    query = select(Household).where(
+        in_subtree(Household.village_code, under), in_scope(Household.village_code, scope)
+    )
+    if after is not None:
+        query = query.where(tuple_(Household.village_code, Household.id) > tuple_(*after))
+    query = query.order_by(Household.village_code, Household.id).limit(first + 1)
+    return list(await session.scalars(query))
+
+
+async def by_ids(
+    session: AsyncSession, ids: Sequence[int], *, scope: Scope
+) -> dict[int, Household]:
+    rows = await session.scalars(
+        select(Household).where(Household.id.in_(ids), in_scope(Household.village_code, scope))
+    )
+    return {row.id: row for row in rows}
+
+
+def member_counts_in(year: int) -> ColumnElement[bool]:
+    """SQL form of api.domain.income.member_counts_in."""
+    return and_(
+        or_(Member.joined_year.is_(None), Member.joined_year <= year),
+        or_(Member.left_year.is_(None), Member.left_year > year),
+    )
+
+
+def registered_poor_in(year: int) -> ColumnElement[bool]:
+    """SQL form of api.domain.households.registered_poor_in."""
+    return and_(
+        Household.registered_year <= year,
+        or_(
+            Household.exited_year.is_(None),
+            Household.exited_year > year,
+            and_(
+                Household.returned_year.is_not(None),
+                Household.returned_year >= Household.exited_year,
+                Household.returned_year <= year,
+            ),
+        ),
+    )
+
+
+async def sizes(session: AsyncSession, ids: Sequence[int], *, year: int) -> dict[int, int]:
+    rows = await session.execute(
+        select(Member.household_id, func.count())
+        .where(Member.household_id.in_(ids), member_counts_in(year))
+        .group_by(Member.household_id)
+    )
+    found: dict[int, int] = {hid: 0 for hid in ids}
+    found.update({hid: n for hid, n in rows.tuples()})
+    return found
+
+
+async def income_lines(
+    session: AsyncSession, ids: Sequence[int], *, years: Sequence[int]
+) -> dict[tuple[int, int], list[IncomeLine]]:
+    """Income lines per (household id, year), summed by kind."""
+    rows = await session.execute(
+        select(
+            IncomeRecord.household_id,
+            IncomeRecord.year,
+            IncomeRecord.kind,
+            func.sum(IncomeRecord.amount),
+        )
+        .where(IncomeRecord.household_id.in_(ids), IncomeRecord.year.in_(years))
+        .group_by(IncomeRecord.household_id, IncomeRecord.year, IncomeRecord.kind)
+    )
+    lines: dict[tuple[int, int], list[IncomeLine]] = defaultdict(list)
+    for hid, year, kind, total in rows.tuples():
+        lines[(hid, year)].append(IncomeLine(IncomeKind(kind), Decimal(total)))
+    return lines
+
+
+async def latest_assessments(
+    session: AsyncSession, ids: Sequence[int], *, year: int
+) -> dict[int, Assessment]:
+    rows = await session.scalars(
+        select(Assessment)
+        .where(Assessment.household_id.in_(ids), Assessment.year == year)
+        .order_by(Assessment.household_id, Assessment.assessed_on, Assessment.id)
+    )
+    return {row.household_id: row for row in rows}  # later rows win
+
+
+async def members_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Member]]:
+    rows = await session.scalars(
+        select(Member).where(Member.household_id.in_(ids)).order_by(Member.id)
+    )
+    grouped: dict[int, list[Member]] = {hid: [] for hid in ids}
+    for row in rows:
+        grouped[row.household_id].append(row)
+    return grouped

@@ -1,0 +1,54 @@
+"""The jurisdiction tree. Division names and codes are public (the NBS tables)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import CountyDesignationRow, Jurisdiction
+from api.domain.register import RegionClass
+
+
+async def by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Jurisdiction]:
+    rows = await session.scalars(select(Jurisdiction).where(Jurisdiction.code.in_(codes)))
+    return {row.code: row for row in rows}
+
+
+async def children_of(
+    session: AsyncSession, parent_codes: Sequence[str]
+) -> dict[str, list[Jurisdiction]]:
+    rows = await session.scalars(
+        select(Jurisdiction)
+        .where(Jurisdiction.parent_code.in_(parent_codes))
+        .order_by(Jurisdiction.code)
+    )
+    grouped: dict[str, list[Jurisdiction]] = {code: [] for code in parent_codes}
+    for row in rows:
+        assert row.parent_code is not None
+        grouped[row.parent_code].append(row)
+    return grouped
+
+
+async def roots(session: AsyncSession) -> list[Jurisdiction]:
+    rows = await session.scalars(
+        select(Jurisdiction).where(Jurisdiction.parent_code.is_(None)).order_by(Jurisdiction.code)
+    )
+    return list(rows)
+
+
+async def any_exist(session: AsyncSession) -> bool:
+    return await session.scalar(select(Jurisdiction.code).limit(1)) is not None
+
+
+async def county_region_classes(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, RegionClass]:
+    """Region class of each designated poor county among ``codes``."""
+    rows = await session.execute(
+        select(CountyDesignationRow.county_code, CountyDesignationRow.region_class).where(
+            CountyDesignationRow.county_code.in_(codes)
+        )
+    )
+    return {code: RegionClass(region) for code, region in rows.tuples()}

@@ -1,0 +1,1 @@
+"""Deterministic demo data: real units (divisions.json), synthetic people."""

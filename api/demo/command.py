@@ -1,0 +1,36 @@
+"""``tuopin demo``: generate and load the demo in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from api.config import Settings
+from api.db.repositories import jurisdictions
+from api.db.session import create_engine, session_factory
+from api.demo.generator import generate
+from api.demo.loader import load
+from api.errors import ConfigurationError
+from api.policy_files import standards
+
+
+async def load_demo(settings: Settings, *, if_empty: bool, seed: int) -> dict[str, int] | None:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as connection:
+            if not await connection.run_sync(_migrated):
+                raise ConfigurationError("the database has no tables yet; run `tuopin migrate`")
+        async with session_factory(engine)() as session, session.begin():
+            if await jurisdictions.any_exist(session):
+                if if_empty:
+                    return None
+                raise ConfigurationError(
+                    "the database already holds data; the demo loads only into an empty one"
+                )
+            return await load(session, generate(standards(), seed=seed))
+    finally:
+        await engine.dispose()
+
+
+def _migrated(connection: Connection, /) -> bool:
+    return bool(inspect(connection).has_table("jurisdictions"))

@@ -1,0 +1,121 @@
+"""The per-request context: who is asking, and loaders that batch their reads."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from api.db.models import Jurisdiction
+from api.db.repositories import households as household_repo
+from api.db.repositories import jurisdictions as jurisdiction_repo
+from api.domain.income import HouseholdAccounts
+from api.domain.jurisdictions import Scope
+from api.domain.roles import PUBLIC_SCOPE, Principal
+from api.domain.rules import StandardsPolicy
+from api.domain.standards import StandardCheck
+from api.services import registry
+from api.services.registry import UnitIncidence
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    principal: Principal | None
+    sessions: async_sessionmaker[AsyncSession]
+    policy: StandardsPolicy
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self)
+
+    @property
+    def scope(self) -> Scope:
+        return PUBLIC_SCOPE if self.principal is None else self.principal.read_scope()
+
+    async def read(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in a session of its own.
+
+        Sibling resolvers run concurrently and one AsyncSession cannot serve two
+        of them at once, so every batch gets its own short read session.
+        """
+        async with self.sessions() as session:
+            return await work(session)
+
+
+class Loaders:
+    """DataLoaders for one request (module-level loaders would cache across users)."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self.jurisdiction = DataLoader[str, Jurisdiction | None](self._jurisdictions)
+        self.children = DataLoader[str, list[Jurisdiction]](self._children)
+        self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
+        self.household = HouseholdLoaders(context)
+
+    def incidence(self, year: int) -> DataLoader[str, UnitIncidence | None]:
+        if year not in self._incidence:
+
+            async def load(codes: Sequence[str]) -> list[UnitIncidence | None]:
+                found = await self._context.read(
+                    lambda s: registry.incidences(
+                        s,
+                        codes,
+                        year=year,
+                        scope=self._context.scope,
+                        policy=self._context.policy,
+                    )
+                )
+                return [found[code] for code in codes]
+
+            self._incidence[year] = DataLoader(load)
+        return self._incidence[year]
+
+    async def _jurisdictions(self, codes: Sequence[str]) -> list[Jurisdiction | None]:
+        found = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, codes))
+        return [found.get(code) for code in codes]
+
+    async def _children(self, codes: Sequence[str]) -> list[list[Jurisdiction]]:
+        found = await self._context.read(lambda s: jurisdiction_repo.children_of(s, codes))
+        return [found[code] for code in codes]
+
+
+class HouseholdLoaders:
+    """Per-year household figures, batched across the rows of a page."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._accounts: dict[int, DataLoader[int, HouseholdAccounts]] = {}
+        self._checks: dict[int, DataLoader[int, StandardCheck | None]] = {}
+
+    def accounts(self, year: int) -> DataLoader[int, HouseholdAccounts]:
+        if year not in self._accounts:
+
+            async def load(ids: Sequence[int]) -> list[HouseholdAccounts]:
+                found = await self._context.read(
+                    lambda s: registry.household_accounts(s, ids, year=year)
+                )
+                return [found[i] for i in ids]
+
+            self._accounts[year] = DataLoader(load)
+        return self._accounts[year]
+
+    def check(self, year: int) -> DataLoader[int, StandardCheck | None]:
+        if year not in self._checks:
+
+            async def load(ids: Sequence[int]) -> list[StandardCheck | None]:
+                async def work(session: AsyncSession) -> dict[int, StandardCheck]:
+                    rows = await household_repo.by_ids(session, ids, scope=self._context.scope)
+                    return await registry.check_households(
+                        session, list(rows.values()), year=year, policy=self._context.policy
+                    )
+
+                found = await self._context.read(work)
+                return [found.get(i) for i in ids]
+
+            self._checks[year] = DataLoader(load)
+        return self._checks[year]

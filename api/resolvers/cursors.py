@@ -1,0 +1,24 @@
+"""Opaque keyset cursors: base64 of the sort key, checked on the way back in."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from api.errors import ValidationFailed
+
+
+def encode(*parts: str | int) -> str:
+    raw = "\x1f".join(str(p) for p in parts)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_household(cursor: str) -> tuple[str, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        code, ident = raw.split("\x1f")
+        if not code.isdigit():
+            raise ValueError(code)
+        return code, int(ident)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValidationFailed("the cursor is not one this API gave out", path=("after",)) from None

@@ -1,0 +1,1 @@
+"""The GraphQL schema: Strawberry types kept apart from the ORM models."""

@@ -1,0 +1,22 @@
+"""Root query."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.db.repositories import jurisdictions as jurisdiction_repo
+from api.domain.jurisdictions import validate_code
+from api.schema.types import Info, Jurisdiction
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The provinces: the roots of the jurisdiction tree.")
+    async def provinces(self, info: Info) -> list[Jurisdiction]:
+        rows = await info.context.read(jurisdiction_repo.roots)
+        return [Jurisdiction.of(row) for row in rows]
+
+    @strawberry.field(description="One unit by its division code.")
+    async def jurisdiction(self, info: Info, code: str) -> Jurisdiction | None:
+        row = await info.context.loaders.jurisdiction.load(validate_code(code))
+        return None if row is None else Jurisdiction.of(row)

@@ -1,0 +1,41 @@
+"""The executable schema and its extensions."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from api.errors import TuopinError
+from api.schema.query import Query
+
+
+def _expected(error: GraphQLError) -> bool:
+    """Errors the domain raised on purpose keep their message; everything else is masked."""
+    return not isinstance(error.original_error, TuopinError)
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=12),
+            lambda: MaxTokensLimiter(max_token_count=5_000),
+            lambda: MaxAliasesLimiter(max_alias_count=30),
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            lambda: MaskErrors(should_mask_error=_expected),
+        ],
+    )
+
+
+schema = build_schema()

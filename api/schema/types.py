@@ -1,0 +1,185 @@
+"""The first read-only slice: the jurisdiction tree, incidence, households of a unit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from api.db.models import Household as HouseholdRow
+from api.db.models import Jurisdiction as JurisdictionRow
+from api.domain.jurisdictions import Level
+from api.domain.register import ExitAttribute, HouseholdAttribute, PovertyCause, StandardKind
+from api.domain.standards import CRITERION_ZH, Criterion
+from api.domain.standards import StandardCheck as DomainCheck
+from api.resolvers import households as household_resolvers
+from api.resolvers.context import Context
+from api.schema import enums  # noqa: F401  (registers the enums)
+from api.services.registry import UnitIncidence
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="退出标准中未达到的一项")
+class Shortfall:
+    criterion: Criterion
+    label: str = strawberry.field(description="该项标准的中文名称")
+    detail: str
+
+
+@strawberry.type(description="对照退出标准的检查结果")
+class StandardCheck:
+    met: bool
+    shortfalls: list[Shortfall]
+
+    @classmethod
+    def of(cls, check: DomainCheck) -> StandardCheck:
+        return cls(
+            met=check.met,
+            shortfalls=[
+                Shortfall(criterion=s.criterion, label=CRITERION_ZH[s.criterion], detail=s.detail)
+                for s in check.shortfalls
+            ],
+        )
+
+
+@strawberry.type(description="贫困发生率：建档立卡贫困人口 ÷ 农村人口")
+class Incidence:
+    year: int
+    poor_population: int
+    rural_population: int
+    percent: Decimal | None = strawberry.field(
+        description="In percent, two decimals; null when no rural population is recorded."
+    )
+    exit_check: StandardCheck | None = strawberry.field(
+        description="Against the unit's exit bar (villages and counties only)."
+    )
+
+    @classmethod
+    def of(cls, unit: UnitIncidence) -> Incidence:
+        return cls(
+            year=unit.year,
+            poor_population=unit.incidence.poor,
+            rural_population=unit.incidence.rural,
+            percent=unit.incidence.percent,
+            exit_check=None if unit.check is None else StandardCheck.of(unit.check),
+        )
+
+
+@strawberry.type(description="贫困户")
+class Household:
+    id: strawberry.Private[int]
+    registry_no: str
+    village_code: str
+    villager_group: str
+    head_name: str
+    standard_kind: StandardKind
+    attribute: HouseholdAttribute
+    main_cause: PovertyCause
+    exit_attribute: ExitAttribute
+    registered_year: int
+    exited_year: int | None
+
+    @classmethod
+    def of(cls, row: HouseholdRow) -> Household:
+        return cls(
+            id=row.id,
+            registry_no=row.registry_no,
+            village_code=row.village_code,
+            villager_group=row.villager_group,
+            head_name=row.head_name,
+            standard_kind=row.standard_kind,
+            attribute=row.attribute,
+            main_cause=row.main_cause,
+            exit_attribute=row.exit_attribute,
+            registered_year=row.registered_year,
+            exited_year=row.exited_year,
+        )
+
+    @strawberry.field(description="The village the household is registered in.")
+    async def village(self, info: Info) -> Jurisdiction | None:
+        row = await info.context.loaders.jurisdiction.load(self.village_code)
+        return None if row is None else Jurisdiction.of(row)
+
+    @strawberry.field(description="Members counted in the household in that year.")
+    async def size(self, info: Info, year: int) -> int:
+        return (await info.context.loaders.household.accounts(year).load(self.id)).size
+
+    @strawberry.field(description="年人均纯收入, derived from the year's income records.")
+    async def per_capita_net_income(self, info: Info, year: int) -> Decimal | None:
+        return (await info.context.loaders.household.accounts(year).load(self.id)).per_capita
+
+    @strawberry.field(description="The household exit standard, judged on recorded data.")
+    async def standard_check(self, info: Info, year: int) -> StandardCheck | None:
+        check = await info.context.loaders.household.check(year).load(self.id)
+        return None if check is None else StandardCheck.of(check)
+
+
+@strawberry.type
+class HouseholdEdge:
+    cursor: str
+    node: Household
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class HouseholdConnection:
+    edges: list[HouseholdEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="行政区划单位")
+class Jurisdiction:
+    code: str
+    name: str
+    level: Level
+    parent_code: str | None
+
+    @classmethod
+    def of(cls, row: JurisdictionRow) -> Jurisdiction:
+        return cls(code=row.code, name=row.name, level=row.level, parent_code=row.parent_code)
+
+    @strawberry.field
+    async def parent(self, info: Info) -> Jurisdiction | None:
+        if self.parent_code is None:
+            return None
+        row = await info.context.loaders.jurisdiction.load(self.parent_code)
+        return None if row is None else Jurisdiction.of(row)
+
+    @strawberry.field
+    async def children(self, info: Info) -> list[Jurisdiction]:
+        rows = await info.context.loaders.children.load(self.code)
+        return [Jurisdiction.of(row) for row in rows]
+
+    @strawberry.field(
+        description="Poverty incidence for the year; null outside the viewer's jurisdiction."
+    )
+    async def incidence(self, info: Info, year: int) -> Incidence | None:
+        unit = await info.context.loaders.incidence(year).load(self.code)
+        return None if unit is None else Incidence.of(unit)
+
+    @strawberry.field(
+        description="Registered households under this unit that the viewer may see, "
+        "in (village, id) order."
+    )
+    async def households(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> HouseholdConnection:
+        page = await household_resolvers.page_under(
+            info.context, code=self.code, first=first, after=after
+        )
+        edges = [
+            HouseholdEdge(cursor=household_resolvers.cursor_of(row), node=Household.of(row))
+            for row in page.rows
+        ]
+        return HouseholdConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )

@@ -1,0 +1,1 @@
+"""Use cases: load through repositories, authorize, apply the domain. Services never commit."""

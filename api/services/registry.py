@@ -1,0 +1,137 @@
+"""Reading the register: accounts, standard checks and incidence, scoped to the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Household
+from api.db.repositories import households as household_repo
+from api.db.repositories import jurisdictions as jurisdiction_repo
+from api.db.repositories import standards as standard_repo
+from api.db.repositories import statistics as statistics_repo
+from api.domain import standards as std
+from api.domain.income import HouseholdAccounts, accounts
+from api.domain.jurisdictions import Level, Scope, level_of
+from api.domain.register import RegionClass
+from api.domain.rules import StandardsPolicy
+
+
+async def household_accounts(
+    session: AsyncSession, ids: Sequence[int], *, year: int
+) -> dict[int, HouseholdAccounts]:
+    sizes = await household_repo.sizes(session, ids, year=year)
+    lines = await household_repo.income_lines(session, ids, years=[year])
+    return {hid: accounts(lines.get((hid, year), []), size=sizes[hid]) for hid in ids}
+
+
+async def check_households(
+    session: AsyncSession,
+    households: Sequence[Household],
+    *,
+    year: int,
+    policy: StandardsPolicy,
+) -> dict[int, std.StandardCheck]:
+    """The household exit standard for ``year``, judged on recorded incomes and assessments."""
+    if not households:
+        return {}
+    window = max(policy.rules_for(h.village_code).stable_years for h in households)
+    years = list(range(year - window + 1, year + 1))
+    ids = [h.id for h in households]
+    per_year = {y: await household_accounts(session, ids, year=y) for y in years}
+    lines = [*await standard_repo.lines_for(session, years=years)]
+    assessments = await household_repo.latest_assessments(session, ids, year=year)
+    checks: dict[int, std.StandardCheck] = {}
+    for household in households:
+        incomes = [
+            std.IncomeYear(
+                year=y,
+                per_capita=per_year[y][household.id].per_capita,
+                line=_line_amount(lines, household, y),
+            )
+            for y in years
+        ]
+        row = assessments.get(household.id)
+        assessment = (
+            None
+            if row is None
+            else std.Assessment(
+                housing_grade=row.housing_grade,
+                food_and_clothing_assured=row.food_and_clothing_assured,
+                compulsory_education_assured=row.compulsory_education_assured,
+                medical_insurance_enrolled=row.medical_insurance_enrolled,
+                drinking_water_safe=row.drinking_water_safe,
+            )
+        )
+        checks[household.id] = std.check_household(
+            year=year,
+            incomes=incomes,
+            assessment=assessment,
+            rules=policy.rules_for(household.village_code),
+        )
+    return checks
+
+
+def _line_amount(
+    lines: Sequence[std.PovertyLine], household: Household, year: int
+) -> Decimal | None:
+    line = std.applicable_line(
+        lines, unit_code=household.village_code, year=year, kind=household.standard_kind
+    )
+    return None if line is None else line.amount
+
+
+@dataclass(frozen=True, slots=True)
+class UnitIncidence:
+    code: str
+    year: int
+    incidence: std.Incidence
+    check: std.StandardCheck | None
+    """Against the unit's exit bar; None for levels that do not exit (township, ...)."""
+
+
+async def incidences(
+    session: AsyncSession,
+    codes: Sequence[str],
+    *,
+    year: int,
+    scope: Scope,
+    policy: StandardsPolicy,
+) -> dict[str, UnitIncidence | None]:
+    """Incidence per unit for ``year``; None for units outside the caller's scope.
+
+    A unit is visible when the scope contains it (a township official sees the
+    incidence of its township and of every village in it, not of its county).
+    """
+    visible = [code for code in codes if scope.covers(code)]
+    result: dict[str, UnitIncidence | None] = {code: None for code in codes}
+    if not visible:
+        return result
+    counts = await statistics_repo.populations(session, visible, year=year)
+    counties = [c for c in visible if level_of(c) is Level.COUNTY]
+    regions = await jurisdiction_repo.county_region_classes(session, counties)
+    for code in visible:
+        poor, rural = counts[code]
+        incidence = std.Incidence(poor=poor, rural=rural)
+        bar = _bar_for(code, regions, policy)
+        result[code] = UnitIncidence(
+            code=code,
+            year=year,
+            incidence=incidence,
+            check=None if bar is None else bar.check(incidence),
+        )
+    return result
+
+
+def _bar_for(
+    code: str, regions: dict[str, RegionClass], policy: StandardsPolicy
+) -> std.IncidenceBar | None:
+    level = level_of(code)
+    if level is Level.VILLAGE:
+        return policy.village_bar
+    if level is Level.COUNTY:
+        return policy.county_bars[regions.get(code, RegionClass.GENERAL)]
+    return None
