@@ -33,12 +33,11 @@ class Money(TypeDecorator[Decimal]):
             return None
         if not isinstance(value, Decimal):
             raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
-        if dialect.name == "sqlite":
-            fen = value * _FEN
-            if fen != fen.to_integral_value():
-                raise ValueError(f"{value} has fractions of a fen")
-            return int(fen)
-        return value
+        fen = value * _FEN
+        if fen != fen.to_integral_value():
+            # NUMERIC(14, 2) would round it silently; refuse instead.
+            raise ValueError(f"{value} has fractions of a fen")
+        return int(fen) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:

@@ -28,7 +28,7 @@ async def load(session: AsyncSession, data: DemoData) -> dict[str, int]:
             insert(models.Household).returning(models.Household.id, models.Household.registry_no),
             data.households[start : start + BATCH],
         )
-        ids.update({registry_no: hid for hid, registry_no in rows.tuples()})
+        ids.update({registry_no: hid for hid, registry_no in rows})
     await _insert(session, models.Member, _linked(data.members, ids))
     await _insert(session, models.IncomeRecord, _linked(data.incomes, ids))
     await _insert(session, models.Assessment, _linked(data.assessments, ids))

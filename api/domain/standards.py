@@ -85,7 +85,7 @@ def applicable_line(
     candidates = [
         line
         for line in lines
-        if line.year == year and line.kind is kind and unit_code.startswith(line.applies_to)
+        if line.year == year and line.kind == kind and unit_code.startswith(line.applies_to)
     ]
     return max(candidates, key=lambda line: len(line.applies_to), default=None)
 

@@ -80,7 +80,7 @@ async def sizes(session: AsyncSession, ids: Sequence[int], *, year: int) -> dict
         .group_by(Member.household_id)
     )
     found: dict[int, int] = {hid: 0 for hid in ids}
-    found.update({hid: n for hid, n in rows.tuples()})
+    found.update({hid: n for hid, n in rows})
     return found
 
 
@@ -99,7 +99,7 @@ async def income_lines(
         .group_by(IncomeRecord.household_id, IncomeRecord.year, IncomeRecord.kind)
     )
     lines: dict[tuple[int, int], list[IncomeLine]] = defaultdict(list)
-    for hid, year, kind, total in rows.tuples():
+    for hid, year, kind, total in rows:
         lines[(hid, year)].append(IncomeLine(IncomeKind(kind), Decimal(total)))
     return lines
 

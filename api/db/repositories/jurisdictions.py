@@ -51,4 +51,4 @@ async def county_region_classes(
             CountyDesignationRow.county_code.in_(codes)
         )
     )
-    return {code: RegionClass(region) for code, region in rows.tuples()}
+    return {code: RegionClass(region) for code, region in rows}

@@ -49,7 +49,7 @@ async def _poor(
         else query.where(in_subtree(Household.village_code, codes[0]))
     )
     rows = await session.execute(query)
-    return {code: n for code, n in rows.tuples()}
+    return {code: n for code, n in rows}
 
 
 async def _rural(
@@ -67,4 +67,4 @@ async def _rural(
         else query.where(in_subtree(VillageIndicators.village_code, codes[0]))
     )
     rows = await session.execute(query)
-    return {code: int(n or 0) for code, n in rows.tuples()}
+    return {code: int(n or 0) for code, n in rows}
