@@ -30,7 +30,8 @@ async def test_money_round_trips_exactly_and_sums_exactly(session: AsyncSession)
     row = await session.scalar(
         select(models.IncomeRecord).where(models.IncomeRecord.household_id == household.id)
     )
-    assert row is not None and row.amount == Decimal("0.10")
+    assert row is not None
+    assert row.amount == Decimal("0.10")
 
 
 async def test_money_refuses_floats_and_fractions_of_a_fen(session: AsyncSession) -> None:
@@ -54,7 +55,8 @@ async def test_instants_are_utc_aware_and_naive_ones_are_refused(session: AsyncS
     household = await f.household(session, V)
     session.expunge_all()
     loaded = await session.get(models.Household, household.id)
-    assert loaded is not None and loaded.created_at.utcoffset() is not None
+    assert loaded is not None
+    assert loaded.created_at.utcoffset() is not None
     with pytest.raises(StatementError, match="timezone-aware"):
         async with session.begin_nested():
             await f.household(session, V, created_at=datetime(2016, 1, 1))

@@ -26,13 +26,16 @@ def test_the_same_seed_gives_the_same_data(demo_data: DemoData) -> None:
 
 def test_units_are_the_real_heilongjiang_and_lanshan_codes(demo_data: DemoData) -> None:
     names = {row["code"]: row["name"] for row in demo_data.jurisdictions}
-    assert names["23"] == "黑龙江省" and names["2302"] == "齐齐哈尔市"
-    assert names["230231"] == "拜泉县" and names["230223"] == "依安县"
+    assert names["23"] == "黑龙江省"
+    assert names["2302"] == "齐齐哈尔市"
+    assert names["230231"] == "拜泉县"
+    assert names["230223"] == "依安县"
     assert names["371302"] == "兰山区"
     designations = {r["county_code"]: r["designation"] for r in demo_data.county_designations}
     assert designations == {"230231": "national", "230223": "provincial"}
     levels = Counter(row["level"] for row in demo_data.jurisdictions)
-    assert levels[Level.VILLAGE] >= 40 and levels[Level.TOWNSHIP] >= 17
+    assert levels[Level.VILLAGE] >= 40
+    assert levels[Level.TOWNSHIP] >= 17
     assert 2000 <= len(demo_data.households) <= 5000
 
 

@@ -93,13 +93,16 @@ async def test_a_village_at_exactly_two_percent_meets_the_bar(session: AsyncSess
         session, [V1], year=2016, scope=Scope.of("98"), policy=standards()
     )
     unit = result[V1]
-    assert unit is not None and unit.incidence.percent == Decimal("2.00")
-    assert unit.check is not None and unit.check.met
+    assert unit is not None
+    assert unit.incidence.percent == Decimal("2.00")
+    assert unit.check is not None
+    assert unit.check.met
     await f.member(session, household)  # 3%
     again = await registry.incidences(
         session, [V1], year=2016, scope=Scope.of("98"), policy=standards()
     )
-    assert again[V1] is not None and again[V1].check is not None
+    assert again[V1] is not None
+    assert again[V1].check is not None
     assert again[V1].check.failed == (Criterion.INCIDENCE,)
 
 
@@ -180,7 +183,8 @@ async def test_sql_and_python_agree_on_who_is_poor(session: AsyncSession, year: 
             returned_year=h.returned_year,
         )
     }
-    assert in_sql == in_python and in_sql
+    assert in_sql == in_python
+    assert in_sql
     members = (await session.execute(select(models.Member))).scalars().all()
     counted_sql = set(
         (

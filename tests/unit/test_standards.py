@@ -104,9 +104,11 @@ def test_the_most_local_line_of_the_households_kind_applies() -> None:
     ]
     village = "230231101200"
     found = applicable_line(lines, unit_code=village, year=2016, kind=StandardKind.PROVINCIAL)
-    assert found is not None and found.amount == Decimal("3300")
+    assert found is not None
+    assert found.amount == Decimal("3300")
     national = applicable_line(lines, unit_code=village, year=2016, kind=StandardKind.NATIONAL)
-    assert national is not None and national.amount == LINE
+    assert national is not None
+    assert national.amount == LINE
     assert (
         applicable_line(lines, unit_code="371302", year=2016, kind=StandardKind.PROVINCIAL) is None
     )
@@ -139,5 +141,6 @@ def test_just_above_two_percent_fails_even_when_display_rounds_to_two() -> None:
 
 def test_no_rural_population_means_no_incidence_and_no_exit() -> None:
     empty = Incidence(poor=0, rural=0)
-    assert empty.fraction is None and empty.percent is None
+    assert empty.fraction is None
+    assert empty.percent is None
     assert "no rural population" in BAR.check(empty).shortfalls[0].detail
