@@ -18,9 +18,14 @@ from api.errors import TuopinError
 from api.schema.query import Query
 
 
-def _expected(error: GraphQLError) -> bool:
-    """Errors the domain raised on purpose keep their message; everything else is masked."""
-    return not isinstance(error.original_error, TuopinError)
+def _unexpected(error: GraphQLError) -> bool:
+    """Mask exceptions nobody raised on purpose.
+
+    Parse and validation errors (no original exception) and the domain's own
+    errors keep their message; anything else becomes "Unexpected error.".
+    """
+    original = error.original_error
+    return original is not None and not isinstance(original, TuopinError)
 
 
 def build_schema() -> strawberry.Schema:
@@ -33,7 +38,7 @@ def build_schema() -> strawberry.Schema:
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
-            lambda: MaskErrors(should_mask_error=_expected),
+            lambda: MaskErrors(should_mask_error=_unexpected),
         ],
     )
 

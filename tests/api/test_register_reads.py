@@ -1,0 +1,128 @@
+"""The first slice over HTTP: tree, households and incidence, scoped to the token."""
+
+from __future__ import annotations
+
+import httpx
+
+from api.domain.roles import Role
+from tests.api.conftest import GraphQL
+
+VILLAGE = "230231101200"  # 合心村, in 三道镇, 拜泉县
+OTHER_VILLAGE = "230231102200"  # a village of 兴农镇, the neighbouring township
+TOWNSHIP = VILLAGE[:9]
+
+HOUSEHOLDS = """
+query($code: String!, $first: Int!, $after: String) {
+  jurisdiction(code: $code) {
+    name
+    households(first: $first, after: $after) {
+      edges { cursor node { registryNo headName villageCode size(year: 2016)
+        perCapitaNetIncome(year: 2016)
+        standardCheck(year: 2016) { met shortfalls { criterion } } } }
+      pageInfo { hasNextPage endCursor }
+    }
+    incidence(year: 2016) { poorPopulation ruralPopulation percent exitCheck { met } }
+  }
+}
+"""
+
+
+async def test_the_tree_is_public_from_provinces_to_villages(gql: GraphQL) -> None:
+    body = await gql("{ provinces { code name children { code name level } } }")
+    provinces = {p["code"]: p for p in body["data"]["provinces"]}
+    assert provinces["23"]["name"] == "黑龙江省"
+    assert provinces["37"]["children"] == [
+        {"code": "3713", "name": "临沂市", "level": "MUNICIPALITY"}
+    ]
+    village = await gql(
+        '{ jurisdiction(code: "230231101200") { level parent { name parent { name } } } }'
+    )
+    assert village["data"]["jurisdiction"] == {
+        "level": "VILLAGE",
+        "parent": {"name": "三道镇", "parent": {"name": "拜泉县"}},
+    }
+
+
+async def test_township_official_reads_its_villages_households(gql: GraphQL) -> None:
+    body = await gql(HOUSEHOLDS, as_=(Role.TOWNSHIP_GOVERNMENT, TOWNSHIP), code=VILLAGE, first=5)
+    village = body["data"]["jurisdiction"]
+    edges = village["households"]["edges"]
+    assert len(edges) == 5
+    assert village["households"]["pageInfo"]["hasNextPage"] is True
+    assert {e["node"]["villageCode"] for e in edges} == {VILLAGE}
+    assert all(e["node"]["size"] >= 1 for e in edges)
+    assert village["incidence"]["percent"] == "2.00"
+    assert village["incidence"]["exitCheck"] == {"met": True}
+
+
+async def test_pages_continue_from_the_cursor_without_overlap(gql: GraphQL) -> None:
+    actor = (Role.COUNTY_LEADING_GROUP, "230231")
+    first = await gql(HOUSEHOLDS, as_=actor, code=VILLAGE, first=3)
+    page = first["data"]["jurisdiction"]["households"]
+    second = await gql(
+        HOUSEHOLDS, as_=actor, code=VILLAGE, first=3, after=page["pageInfo"]["endCursor"]
+    )
+    ids_1 = [e["node"]["registryNo"] for e in page["edges"]]
+    ids_2 = [e["node"]["registryNo"] for e in second["data"]["jurisdiction"]["households"]["edges"]]
+    assert len(ids_2) == 3
+    assert not set(ids_1) & set(ids_2)
+    assert ids_1 + ids_2 == sorted(ids_1 + ids_2)
+
+
+async def test_out_of_jurisdiction_and_anonymous_readers_see_no_households(gql: GraphQL) -> None:
+    neighbour = (Role.VILLAGE_COMMITTEES, OTHER_VILLAGE)
+    other_province = (Role.COUNTY_LEADING_GROUP, "371302")
+    for actor in (neighbour, other_province, None):
+        body = await gql(HOUSEHOLDS, as_=actor, code=VILLAGE, first=5)
+        village = body["data"]["jurisdiction"]
+        assert village["households"]["edges"] == []
+        assert village["incidence"] is None
+
+
+async def test_an_evaluator_sees_no_register_without_an_assignment(gql: GraphQL) -> None:
+    body = await gql(HOUSEHOLDS, as_=(Role.THIRD_PARTY_EVALUATOR, "230231"), code=VILLAGE, first=5)
+    assert body["data"]["jurisdiction"]["households"]["edges"] == []
+
+
+async def test_the_household_check_names_its_failing_criteria(gql: GraphQL) -> None:
+    body = await gql(HOUSEHOLDS, as_=(Role.COUNTY_LEADING_GROUP, "230231"), code=VILLAGE, first=1)
+    node = body["data"]["jurisdiction"]["households"]["edges"][0]["node"]
+    # Household 0001 of every demo village sits exactly on its line: 超过 is strict.
+    assert node["registryNo"].endswith("0001")
+    assert node["perCapitaNetIncome"] in ("2952.00", "3200.00")
+    assert {"criterion": "INCOME"} in node["standardCheck"]["shortfalls"]
+
+
+async def test_bad_input_gets_a_clear_error_and_no_data(gql: GraphQL) -> None:
+    actor = (Role.COUNTY_LEADING_GROUP, "230231")
+    too_many = await gql(HOUSEHOLDS, as_=actor, code=VILLAGE, first=500)
+    assert too_many["errors"][0]["message"] == "first must be between 1 and 100"
+    forged = await gql(HOUSEHOLDS, as_=actor, code=VILLAGE, first=5, after="bm90LWEtY3Vyc29y")
+    assert forged["errors"][0]["message"] == "the cursor is not one this API gave out"
+    bad_code = await gql('{ jurisdiction(code: "23x") { name } }')
+    assert "not a division code" in bad_code["errors"][0]["message"]
+    assert "Traceback" not in str(bad_code)
+
+
+async def test_a_bad_token_is_refused_before_any_resolver(client: httpx.AsyncClient) -> None:
+    for header in ("Bearer not-a-jwt", "Basic dXNlcjpwdw==", "Bearer "):
+        response = await client.post(
+            "/graphql", json={"query": "{ provinces { code } }"}, headers={"Authorization": header}
+        )
+        assert response.status_code == 401
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/readyz")).json() == {"status": "ready"}
+
+
+async def test_oversized_bodies_and_deep_queries_are_refused(
+    client: httpx.AsyncClient, gql: GraphQL
+) -> None:
+    response = await client.post("/graphql", content=b"{" + b" " * 1_100_000 + b"}")
+    assert response.status_code == 413
+    deep = "{ provinces { " + "children { " * 14 + "code" + " }" * 14 + " } }"
+    body = await gql(deep)
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]

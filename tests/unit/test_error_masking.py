@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+from api.errors import NotFound
+from api.schema.schema import _unexpected
+
+
+def test_only_exceptions_nobody_raised_on_purpose_are_masked() -> None:
+    assert _unexpected(GraphQLError("boom", original_error=KeyError("secret_column")))
+    assert not _unexpected(GraphQLError("no", original_error=NotFound("Household", "1")))
+    assert not _unexpected(GraphQLError("Cannot query field 'x' on type 'Query'."))
