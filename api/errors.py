@@ -7,10 +7,17 @@ imports a framework.
     ├── ConfigurationError      settings are invalid or a production secret is missing
     ├── ValidationFailed        input is malformed; carries the field path
     ├── NotFound                no such subject, or not visible to the caller
-    └── NotPermitted            visible, but the caller's role may not do this
+    ├── NotPermitted            visible, but the caller's role may not do this
+    ├── InvalidTransition       the procedure does not allow this step now
+    │   └── NoticePeriodNotElapsed   a notice is still running; carries its end
+    ├── StandardNotMet          the subject fails its exit standard; names each criterion
+    └── Conflict                someone else changed the subject first; retry
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
 
 
 class TuopinError(Exception):
@@ -51,3 +58,26 @@ class NotFound(TuopinError):
 
 class NotPermitted(TuopinError):
     """The caller can see the subject but its role may not perform the action."""
+
+
+class InvalidTransition(TuopinError):
+    """The step is not one the procedure allows from where the application stands."""
+
+
+class NoticePeriodNotElapsed(InvalidTransition):
+    def __init__(self, ends_at: datetime) -> None:
+        super().__init__(f"the notice period runs until {ends_at.isoformat()}")
+        self.ends_at = ends_at
+
+
+class StandardNotMet(TuopinError):
+    """The subject does not meet its exit standard. ``criteria`` are (code, detail) pairs."""
+
+    def __init__(self, criteria: Sequence[tuple[str, str]]) -> None:
+        names = ", ".join(code for code, _ in criteria)
+        super().__init__(f"the exit standard is not met: {names}")
+        self.criteria = tuple(criteria)
+
+
+class Conflict(TuopinError):
+    """A concurrent change won the race; the caller may reload and retry."""
