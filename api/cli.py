@@ -143,3 +143,32 @@ def _safe_url(url: str) -> str:
     scheme, rest = url.split("://", 1)
     credentials, host = rest.rsplit("@", 1)
     return f"{scheme}://{credentials.split(':', 1)[0]}@{host}"
+
+
+@app.command()
+def policy(
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail if the committed files are out of date.")
+    ] = False,
+) -> None:
+    """Regenerate policies/policy.csv and docs/authorization-matrix.md from the procedures."""
+    from api.authz.policy import POLICY_PATH, matrix_markdown, policy_text
+    from api.procedure_files import load_book
+
+    book = load_book()
+    outputs = {
+        POLICY_PATH: policy_text(book),
+        ROOT / "docs" / "authorization-matrix.md": matrix_markdown(book),
+    }
+    stale = [
+        p for p, text in outputs.items() if not p.is_file() or p.read_text(encoding="utf-8") != text
+    ]
+    if check:
+        if stale:
+            names = ", ".join(str(p.relative_to(ROOT)) for p in stale)
+            raise ConfigurationError(f"out of date: {names}; run `tuopin policy`")
+        typer.echo("policy and matrix are up to date")
+        return
+    for path in stale:
+        path.write_text(outputs[path], encoding="utf-8")
+        typer.echo(f"wrote {path.relative_to(ROOT)}")

@@ -1,0 +1,1 @@
+"""Authorization: the Casbin policy generated from the procedure files, and its enforcer."""

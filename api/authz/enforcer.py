@@ -1,0 +1,73 @@
+"""The Casbin enforcer, with role assignments from the database and cached decisions.
+
+p lines are static (policies/policy.csv). g lines (user, role, jurisdiction) are
+loaded per user on first use and dropped when the policy version changes, so a
+role change made by any worker reaches every worker at its next check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import casbin
+
+from api.authz.policy import MODEL_PATH, POLICY_PATH, role_subject
+from api.domain.jurisdictions import contains
+from api.domain.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    role: Role
+    jurisdiction: str
+
+
+def user_subject(subject: str) -> str:
+    return f"user:{subject}"
+
+
+def _domain_contains(request_domain: str, stored_domain: str) -> bool:
+    return contains(stored_domain, request_domain)
+
+
+class Authorizer:
+    def __init__(self, *, model: str = str(MODEL_PATH), policy: str = str(POLICY_PATH)) -> None:
+        self._enforcer = casbin.Enforcer(model, policy)
+        self._enforcer.add_named_domain_matching_func("g", _domain_contains)
+        self._version: int | None = None
+        self._loaded: set[str] = set()
+        self._decisions: dict[tuple[str, str, str, str], bool] = {}
+
+    @property
+    def version(self) -> int | None:
+        return self._version
+
+    def sync(self, version: int) -> None:
+        """Forget loaded assignments and decisions if the stored policy version moved."""
+        if version != self._version:
+            for user in self._loaded:
+                self._enforcer.delete_roles_for_user(user)
+            self._loaded.clear()
+            self._decisions.clear()
+            self._version = version
+
+    def is_loaded(self, subject: str) -> bool:
+        return user_subject(subject) in self._loaded
+
+    def load(self, subject: str, holdings: Iterable[Holding]) -> None:
+        user = user_subject(subject)
+        self._enforcer.delete_roles_for_user(user)
+        for holding in holdings:
+            self._enforcer.add_role_for_user_in_domain(
+                user, role_subject(holding.role), holding.jurisdiction
+            )
+        self._loaded.add(user)
+
+    def allows(self, subject: str, domain: str, obj: str, action: str) -> bool:
+        key = (subject, domain, obj, action)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = bool(self._enforcer.enforce(user_subject(subject), domain, obj, action))
+            self._decisions[key] = decision
+        return decision
