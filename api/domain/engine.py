@@ -73,13 +73,26 @@ def start(
     return _advance(procedure, state, first, actor)
 
 
-def post_notice(procedure: SubjectProcedure, state: State, *, stage: str, now: datetime) -> State:
-    """Post the notice of the current notice stage; its clock starts now."""
+def post_notice(
+    procedure: SubjectProcedure,
+    state: State,
+    *,
+    stage: str,
+    evidence: frozenset[EvidenceKind],
+    now: datetime,
+) -> State:
+    """Post the notice of the current notice stage; its clock starts now.
+
+    The posting itself is the stage's ``notice_posting`` evidence, so it is given here;
+    the stage's other evidence comes when it is approved.
+    """
     current = _current(procedure, state, stage)
     if not current.is_notice:
         raise InvalidTransition(f"stage {current.code} posts no notice")
     if state.notice_started_at is not None:
         raise InvalidTransition(f"the notice of stage {current.code} is already posted")
+    if EvidenceKind.NOTICE_POSTING in current.evidence:
+        _require(current, {EvidenceKind.NOTICE_POSTING}, evidence)
     assert current.notice_days is not None
     return replace(
         state, notice_started_at=now, notice_ends_at=now + timedelta(days=current.notice_days)
@@ -104,9 +117,11 @@ def perform(
         raise InvalidTransition(f"stage {current.code} allows only: {allowed}")
     _separate_duties(procedure, state, current, actor)
     if decision is Decision.APPROVE:
+        needed = set(current.evidence)
         if current.is_notice:
             _notice_elapsed(current, state, now)
-        _require_evidence(current, evidence)
+            needed.discard(EvidenceKind.NOTICE_POSTING)  # given when the notice was posted
+        _require(current, needed, evidence)
         return _advance(procedure, state, current, actor)
     if not reason or not reason.strip():
         raise ValidationFailed(f"a {decision} needs a reason", path=("reason",))
@@ -176,7 +191,11 @@ def _notice_elapsed(current: Stage, state: State, now: datetime) -> None:
 
 
 def _require_evidence(stage: Stage, evidence: frozenset[EvidenceKind]) -> None:
-    missing = [kind.value for kind in stage.evidence if kind not in evidence]
+    _require(stage, set(stage.evidence), evidence)
+
+
+def _require(stage: Stage, needed: set[EvidenceKind], evidence: frozenset[EvidenceKind]) -> None:
+    missing = [kind.value for kind in stage.evidence if kind in needed and kind not in evidence]
     if missing:
         raise ValidationFailed(
             f"stage {stage.code} needs evidence: {', '.join(missing)}", path=("evidence",)

@@ -8,7 +8,7 @@ import pytest
 
 from api.domain import engine
 from api.domain.engine import State, Status
-from api.domain.procedures import Decision, Effect, SubjectProcedure
+from api.domain.procedures import Decision, Effect, EvidenceKind, SubjectProcedure
 from api.domain.register import SubjectKind
 from api.domain.standards import Criterion, Shortfall, StandardCheck
 from api.errors import (
@@ -22,6 +22,7 @@ from api.procedure_files import book
 
 T0 = datetime(2016, 10, 1, 9, 0, tzinfo=UTC)
 MET = StandardCheck(())
+POSTING = frozenset({EvidenceKind.NOTICE_POSTING})
 WALKS = [
     ("heilongjiang", SubjectKind.HOUSEHOLD, Effect.DEREGISTER_HOUSEHOLD, 4),
     ("heilongjiang", SubjectKind.VILLAGE, Effect.MARK_VILLAGE_EXITED, 3),
@@ -50,7 +51,13 @@ def step(procedure: SubjectProcedure, state: State, actor: str, now: datetime) -
     """Perform the current stage: post its notice first if it has one, then approve."""
     current = procedure.stages[procedure.index_of(state.stage)]
     if current.is_notice:
-        state = engine.post_notice(procedure, state, stage=current.code, now=now)
+        state = engine.post_notice(
+            procedure,
+            state,
+            stage=current.code,
+            evidence=all_evidence(procedure, current.code),
+            now=now,
+        )
         assert current.notice_days is not None
         now = now + timedelta(days=current.notice_days)
     return engine.perform(
@@ -144,7 +151,9 @@ def at_notice(code: str = "heilongjiang") -> tuple[SubjectProcedure, State]:
     procedure = proc(code, SubjectKind.HOUSEHOLD)
     state = step(procedure, begin(procedure), actor="v", now=T0).state
     assert state.stage == "village_notice"
-    return procedure, engine.post_notice(procedure, state, stage="village_notice", now=T0)
+    return procedure, engine.post_notice(
+        procedure, state, stage="village_notice", evidence=POSTING, now=T0
+    )
 
 
 def test_the_notice_must_run_its_days_and_the_error_gives_its_end() -> None:
@@ -187,9 +196,11 @@ def test_a_notice_stage_cannot_pass_before_it_is_posted() -> None:
             evidence=all_evidence(procedure, "village_notice"),
             now=T0,
         )
-    posted = engine.post_notice(procedure, state, stage="village_notice", now=T0)
+    with pytest.raises(ValidationFailed, match="needs evidence: notice_posting"):
+        engine.post_notice(procedure, state, stage="village_notice", evidence=frozenset(), now=T0)
+    posted = engine.post_notice(procedure, state, stage="village_notice", evidence=POSTING, now=T0)
     with pytest.raises(InvalidTransition, match="already posted"):
-        engine.post_notice(procedure, posted, stage="village_notice", now=T0)
+        engine.post_notice(procedure, posted, stage="village_notice", evidence=POSTING, now=T0)
 
 
 def test_an_objection_stops_the_notice_and_returns_to_verification_until_resolved() -> None:
