@@ -1,20 +1,39 @@
 """ORM models. Import this package to register every table on ``Base.metadata``."""
 
+from api.db.models.access import PolicyState, RoleAssignment
+from api.db.models.audit import AuditEvent
 from api.db.models.jurisdictions import CountyDesignationRow, Jurisdiction, VillageDesignationRow
 from api.db.models.plans import ExitPlan
+from api.db.models.procedures import (
+    Evidence,
+    ExitApplication,
+    ExitList,
+    Objection,
+    ProcedureVersion,
+    StageRecord,
+)
 from api.db.models.register import Assessment, Household, IncomeRecord, Member
 from api.db.models.standards import PovertyStandard
 from api.db.models.villages import VillageIndicators
 
 __all__ = [
     "Assessment",
+    "AuditEvent",
     "CountyDesignationRow",
+    "Evidence",
+    "ExitApplication",
+    "ExitList",
     "ExitPlan",
     "Household",
     "IncomeRecord",
     "Jurisdiction",
     "Member",
+    "Objection",
+    "PolicyState",
     "PovertyStandard",
+    "ProcedureVersion",
+    "RoleAssignment",
+    "StageRecord",
     "VillageDesignationRow",
     "VillageIndicators",
 ]
