@@ -30,6 +30,11 @@ class Criterion(StrEnum):
     SAFE_HOUSING = "safe_housing"
     SAFE_DRINKING_WATER = "safe_drinking_water"
     INCIDENCE = "incidence"
+    HAMLET_ROAD_PAVED = "hamlet_road_paved"
+    BROADBAND = "broadband"
+    RADIO_AND_CABLE_TV = "radio_and_cable_tv"
+    CLINIC_WITH_DOCTOR = "clinic_with_doctor"
+    CULTURAL_VENUE = "cultural_venue"
 
 
 CRITERION_ZH: dict[Criterion, str] = {
@@ -40,7 +45,37 @@ CRITERION_ZH: dict[Criterion, str] = {
     Criterion.SAFE_HOUSING: "住房安全有保障",
     Criterion.SAFE_DRINKING_WATER: "饮水安全",
     Criterion.INCIDENCE: "贫困发生率",
+    Criterion.HAMLET_ROAD_PAVED: "中心屯通水泥(沥青)路",
+    Criterion.BROADBAND: "通宽带",
+    Criterion.RADIO_AND_CABLE_TV: "通广播有线电视",
+    Criterion.CLINIC_WITH_DOCTOR: "有卫生室、有医生",
+    Criterion.CULTURAL_VENUE: "有文化活动场所",
 }
+
+VILLAGE_FACILITIES = (
+    Criterion.HAMLET_ROAD_PAVED,
+    Criterion.BROADBAND,
+    Criterion.RADIO_AND_CABLE_TV,
+    Criterion.CLINIC_WITH_DOCTOR,
+    Criterion.CULTURAL_VENUE,
+)
+
+
+def check_facilities(
+    facilities: dict[Criterion, bool] | None, *, required: Sequence[Criterion], year: int
+) -> StandardCheck:
+    """Village facilities recorded for ``year`` (Heilongjiang's central-hamlet criteria)."""
+    if not required:
+        return StandardCheck(())
+    if facilities is None:
+        detail = f"no village indicators recorded for {year}"
+        return StandardCheck(tuple(Shortfall(c, detail) for c in required))
+    missing = [c for c in required if not facilities.get(c, False)]
+    return StandardCheck(tuple(Shortfall(c, f"not recorded as present in {year}") for c in missing))
+
+
+def combine(*checks: StandardCheck) -> StandardCheck:
+    return StandardCheck(tuple(s for check in checks for s in check.shortfalls))
 
 
 @dataclass(frozen=True, slots=True)

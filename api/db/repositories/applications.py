@@ -1,0 +1,110 @@
+"""Reads of exit applications and their history, scoped like every other read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import (
+    ExitApplication,
+    Objection,
+    ProcedureVersion,
+    StageRecord,
+    VillageIndicators,
+)
+from api.db.repositories.scoping import in_scope
+from api.domain.jurisdictions import Scope
+from api.domain.procedures import Decision
+
+
+async def get(
+    session: AsyncSession, application_id: int, *, scope: Scope
+) -> ExitApplication | None:
+    return await session.scalar(
+        select(ExitApplication).where(
+            ExitApplication.id == application_id, in_scope(ExitApplication.unit_code, scope)
+        )
+    )
+
+
+async def in_list(session: AsyncSession, list_id: int, *, scope: Scope) -> list[ExitApplication]:
+    rows = await session.scalars(
+        select(ExitApplication)
+        .where(ExitApplication.list_id == list_id, in_scope(ExitApplication.unit_code, scope))
+        .order_by(ExitApplication.id)
+    )
+    return list(rows)
+
+
+async def posted_now(
+    session: AsyncSession, application_id: int, *, now: datetime
+) -> ExitApplication | None:
+    """The application if its notice is on the board right now (what the public can see)."""
+    return await session.scalar(
+        select(ExitApplication).where(
+            ExitApplication.id == application_id,
+            ExitApplication.notice_started_at <= now,
+            ExitApplication.notice_ends_at > now,
+        )
+    )
+
+
+async def performers(session: AsyncSession, application_id: int) -> dict[str, str]:
+    """Who last approved each stage of the application."""
+    rows = await session.execute(
+        select(StageRecord.stage, StageRecord.actor_subject)
+        .where(
+            StageRecord.application_id == application_id,
+            StageRecord.action == "perform",
+            StageRecord.decision == Decision.APPROVE,
+        )
+        .order_by(StageRecord.id)
+    )
+    return {stage: subject for stage, subject in rows}
+
+
+async def version(session: AsyncSession, version_id: int) -> ProcedureVersion:
+    row = await session.get(ProcedureVersion, version_id)
+    assert row is not None  # a foreign key guarantees it
+    return row
+
+
+async def version_by_digest(session: AsyncSession, digest: str) -> ProcedureVersion | None:
+    return await session.scalar(select(ProcedureVersion).where(ProcedureVersion.digest == digest))
+
+
+async def pending_objection(session: AsyncSession, application_id: int) -> Objection | None:
+    return await session.scalar(
+        select(Objection)
+        .where(Objection.application_id == application_id, Objection.outcome.is_(None))
+        .order_by(Objection.id)
+        .limit(1)
+    )
+
+
+async def objection(session: AsyncSession, objection_id: int) -> Objection | None:
+    return await session.get(Objection, objection_id)
+
+
+async def facilities(
+    session: AsyncSession, village_codes: Sequence[str], *, year: int
+) -> dict[str, dict[str, Any]]:
+    rows = await session.scalars(
+        select(VillageIndicators).where(
+            VillageIndicators.village_code.in_(village_codes), VillageIndicators.year == year
+        )
+    )
+    return {
+        row.village_code: {
+            "hamlet_road_paved": row.hamlet_road_paved,
+            "broadband": row.broadband,
+            "radio_and_cable_tv": row.radio_and_cable_tv,
+            "clinic_with_doctor": row.clinic_with_doctor,
+            "cultural_venue": row.cultural_venue,
+        }
+        for row in rows
+    }

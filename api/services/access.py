@@ -1,0 +1,184 @@
+"""Role assignments (audited) and the authorization check every action makes.
+
+A token names one holding (role and jurisdiction); it counts only while the
+database says the subject holds it. The Authorizer is told about the holding
+on first use and forgets it when the stored policy version moves, which every
+role change does, so every worker sees every change.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.authz.enforcer import Authorizer, Holding
+from api.authz.policy import Action
+from api.db.models import Jurisdiction, PolicyState, RoleAssignment
+from api.domain.roles import Principal, Role, check_holding
+from api.errors import NotFound, NotPermitted, ValidationFailed
+from api.services import ledger
+
+
+def acting_key(principal: Principal) -> str:
+    """The Casbin user for one holding: a person acting under one role in one unit."""
+    return f"{principal.subject}|{principal.role}|{principal.jurisdiction}"
+
+
+async def policy_version(session: AsyncSession) -> int:
+    version = await session.scalar(select(PolicyState.version).where(PolicyState.id == 1))
+    return int(version or 0)
+
+
+async def authorize(
+    session: AsyncSession,
+    authorizer: Authorizer,
+    principal: Principal,
+    *,
+    domain: str,
+    obj: str,
+    action: Action,
+) -> None:
+    """Raise NotPermitted unless the principal's holding allows ``action`` on ``obj``.
+
+    ``domain`` is the division code of the subject acted on.
+    """
+    authorizer.sync(await policy_version(session))
+    key = acting_key(principal)
+    if not authorizer.is_loaded(key):
+        held = await session.scalar(
+            select(RoleAssignment.id)
+            .where(
+                RoleAssignment.subject == principal.subject,
+                RoleAssignment.role == principal.role,
+                RoleAssignment.jurisdiction_code == principal.jurisdiction,
+                RoleAssignment.revoked_at.is_(None),
+            )
+            .limit(1)
+        )
+        holdings = [] if held is None else [Holding(principal.role, principal.jurisdiction)]
+        authorizer.load(key, holdings)
+    if not authorizer.allows(key, domain, obj, action):
+        raise NotPermitted(
+            f"{principal.role} in {principal.jurisdiction or 'the country'} may not {action} "
+            f"{obj} for {domain}"
+        )
+
+
+async def assign_role(
+    session: AsyncSession,
+    authorizer: Authorizer,
+    principal: Principal,
+    *,
+    subject: str,
+    role: Role,
+    jurisdiction: str,
+    now: datetime,
+) -> RoleAssignment:
+    if not subject.strip() or "|" in subject:
+        raise ValidationFailed("a subject is a non-empty id without '|'", path=("subject",))
+    check_holding(role, jurisdiction)
+    if jurisdiction and await session.get(Jurisdiction, jurisdiction) is None:
+        raise NotFound("jurisdiction", jurisdiction)
+    await authorize(
+        session,
+        authorizer,
+        principal,
+        domain=jurisdiction,
+        obj=f"roles/{role}",
+        action=Action.ASSIGN,
+    )
+    assignment = RoleAssignment(
+        subject=subject,
+        role=role,
+        jurisdiction_code=jurisdiction,
+        granted_by=principal.subject,
+        granted_at=now,
+    )
+    session.add(assignment)
+    await session.flush()
+    await _bump(session)
+    await ledger.append(
+        session,
+        actor=principal,
+        action="assign_role",
+        object_kind="role_assignment",
+        object_id=assignment.id,
+        unit_code=jurisdiction,
+        at=now,
+        detail={"subject": subject, "role": role.value},
+    )
+    return assignment
+
+
+async def revoke_role(
+    session: AsyncSession,
+    authorizer: Authorizer,
+    principal: Principal,
+    *,
+    assignment_id: int,
+    now: datetime,
+) -> RoleAssignment:
+    assignment = await session.get(RoleAssignment, assignment_id)
+    if assignment is None or not principal.read_scope().covers(assignment.jurisdiction_code):
+        raise NotFound("role assignment", str(assignment_id))
+    if assignment.revoked_at is not None:
+        raise ValidationFailed("the role assignment is already revoked", path=("assignmentId",))
+    await authorize(
+        session,
+        authorizer,
+        principal,
+        domain=assignment.jurisdiction_code,
+        obj=f"roles/{assignment.role}",
+        action=Action.ASSIGN,
+    )
+    assignment.revoked_at = now
+    assignment.revoked_by = principal.subject
+    await session.flush()
+    await _bump(session)
+    await ledger.append(
+        session,
+        actor=principal,
+        action="revoke_role",
+        object_kind="role_assignment",
+        object_id=assignment.id,
+        unit_code=assignment.jurisdiction_code,
+        at=now,
+        detail={"subject": assignment.subject, "role": assignment.role.value},
+    )
+    return assignment
+
+
+async def grant_bootstrap(
+    session: AsyncSession, *, subject: str, role: Role, jurisdiction: str, now: datetime
+) -> RoleAssignment:
+    """Seed a holding without an assigner (demo data and first installation only)."""
+    check_holding(role, jurisdiction)
+    assignment = RoleAssignment(
+        subject=subject,
+        role=role,
+        jurisdiction_code=jurisdiction,
+        granted_by="bootstrap",
+        granted_at=now,
+    )
+    session.add(assignment)
+    await session.flush()
+    await _bump(session)
+    await ledger.append(
+        session,
+        actor="bootstrap",
+        action="bootstrap_role",
+        object_kind="role_assignment",
+        object_id=assignment.id,
+        unit_code=jurisdiction,
+        at=now,
+        detail={"subject": subject, "role": role.value},
+    )
+    return assignment
+
+
+async def _bump(session: AsyncSession) -> None:
+    await session.execute(
+        update(PolicyState).where(PolicyState.id == 1).values(version=PolicyState.version + 1)
+    )
