@@ -1,0 +1,110 @@
+"""Helpers for driving procedures through the services in tests."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.authz.enforcer import Authorizer
+from api.db.models import ExitApplication
+from api.db.repositories import applications
+from api.domain.procedures import Decision, EvidenceKind, SubjectProcedure
+from api.domain.roles import Principal, Role
+from api.policy_files import standards
+from api.procedure_files import ProcedureBook, book
+from api.services import access, exits
+from api.services.exits import Env, EvidenceInput
+
+T0 = datetime(2016, 11, 1, 9, 0, tzinfo=UTC)
+
+
+def env(session: AsyncSession, *, procedures: ProcedureBook | None = None) -> Env:
+    return Env(
+        session=session,
+        authorizer=Authorizer(),
+        book=procedures or book(),
+        standards=standards(),
+        now=T0,
+    )
+
+
+def later(e: Env, **delta: float) -> Env:
+    return replace(e, now=e.now + timedelta(**delta))
+
+
+def evidence(*kinds: EvidenceKind | str) -> list[EvidenceInput]:
+    return [
+        EvidenceInput(EvidenceKind(k), f"doc/{k}.pdf", hashlib.sha256(str(k).encode()).hexdigest())
+        for k in kinds
+    ]
+
+
+async def official(session: AsyncSession, role: Role, code: str, name: str = "") -> Principal:
+    """A principal whose holding is recorded in the database."""
+    subject = name or f"{role}@{code or 'national'}"
+    await access.grant_bootstrap(session, subject=subject, role=role, jurisdiction=code, now=T0)
+    return Principal(subject=subject, role=role, jurisdiction=code)
+
+
+class Cast:
+    """Two officials per role per unit, so successive stages can be separated."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._made: dict[tuple[Role, str], list[Principal]] = {}
+
+    async def pick(self, role: Role, code: str, *, not_: str | None = None) -> Principal:
+        key = (role, code)
+        if key not in self._made:
+            self._made[key] = [
+                await official(self._session, role, code, f"{role}-{n}@{code or 'cn'}")
+                for n in (1, 2)
+            ]
+        return next(p for p in self._made[key] if p.subject != not_)
+
+
+def holding_unit(role: Role, unit: str) -> str:
+    from api.domain.jurisdictions import CODE_LENGTHS
+    from api.domain.roles import ROLES, Tier
+
+    info = ROLES[role]
+    if info.tier is Tier.NATIONAL:
+        return ""
+    assert info.level is not None
+    return unit[: CODE_LENGTHS[info.level]]
+
+
+async def walk(e: Env, cast: Cast, application: ExitApplication, flow: SubjectProcedure) -> Env:
+    """Drive an application from where it stands to its end, stage by stage."""
+    while application.status is exits.Status.IN_PROGRESS:
+        index = flow.index_of(application.stage)
+        stage = flow.stages[index]
+        done = await applications.performers(e.session, application.id)
+        last = done.get(flow.stages[index - 1].code) if index else None
+        role = stage.roles_for(application.designation)[0]
+        actor = await cast.pick(role, holding_unit(role, application.unit_code), not_=last)
+        kinds = list(stage.evidence)
+        if stage.is_notice:
+            await exits.post_notice(
+                e,
+                actor,
+                application_id=application.id,
+                stage=stage.code,
+                evidence=evidence(EvidenceKind.NOTICE_POSTING),
+            )
+            assert stage.notice_days is not None
+            e = later(e, days=stage.notice_days)
+            kinds = [k for k in kinds if k is not EvidenceKind.NOTICE_POSTING]
+        await exits.perform(
+            e,
+            actor,
+            application_id=application.id,
+            stage=stage.code,
+            decision=Decision.APPROVE,
+            evidence=evidence(*kinds),
+        )
+        e = later(e, days=1)
+    return e
