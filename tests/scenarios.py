@@ -6,16 +6,19 @@ import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.enforcer import Authorizer
+from api.db import models
 from api.db.models import ExitApplication
 from api.db.repositories import applications
 from api.domain.procedures import Decision, EvidenceKind, SubjectProcedure
+from api.domain.register import ExitAttribute
 from api.domain.roles import Principal, Role
 from api.policy_files import standards
 from api.procedure_files import ProcedureBook, book
-from api.services import access, exits
+from api.services import access, exits, registry
 from api.services.exits import Env, EvidenceInput
 
 T0 = datetime(2016, 11, 1, 9, 0, tzinfo=UTC)
@@ -108,3 +111,36 @@ async def walk(e: Env, cast: Cast, application: ExitApplication, flow: SubjectPr
         )
         e = later(e, days=1)
     return e
+
+
+async def household_village(session: AsyncSession, under: str = "230231101") -> str:
+    """A village under ``under`` with at least two households that meet the standard."""
+    villages = list(
+        (
+            await session.execute(
+                select(models.Jurisdiction.code)
+                .where(
+                    models.Jurisdiction.code.startswith(under),
+                    func.length(models.Jurisdiction.code) == 12,
+                )
+                .order_by(models.Jurisdiction.code)
+            )
+        ).scalars()
+    )
+    for candidate in villages:
+        rows = (
+            (
+                await session.execute(
+                    select(models.Household).where(
+                        models.Household.village_code == candidate,
+                        models.Household.exit_attribute == ExitAttribute.NOT_EXITED,
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        checks = await registry.check_households(session, rows, year=2016, policy=standards())
+        if sum(checks[h.id].met for h in rows) >= 2:
+            return candidate
+    raise AssertionError(f"no village under {under} has two eligible households")

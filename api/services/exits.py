@@ -117,7 +117,7 @@ async def propose(
 ) -> ProposedList:
     """Propose a list of subjects: each gets its own application, past the first stage."""
     validate_code(unit_code)
-    _check_evidence(evidence)
+    check_evidence(evidence)
     if not subjects:
         raise ValidationFailed("a list names at least one subject", path=("subjects",))
     if len(set(subjects)) != len(subjects):
@@ -178,13 +178,13 @@ async def propose(
             updated_at=env.now,
         )
         env.session.add(application)
-        await _flush(env)
-        await _record(
+        await flush_or_conflict(env)
+        await record_action(
             env, application, principal, first.code, "perform", evidence, decision=Decision.APPROVE
         )
         await _effects(env, application, outcome.effects)
         made.append(application)
-    await _flush(env)
+    await flush_or_conflict(env)
     return ProposedList(exit_list, made)
 
 
@@ -289,7 +289,7 @@ async def post_notice(
     stage: str,
     evidence: Sequence[EvidenceInput],
 ) -> ExitApplication:
-    _check_evidence(evidence)
+    check_evidence(evidence)
     application, procedure, flow = await _load(env, principal, application_id)
     current = flow.stages[flow.index_of(stage)]
     await access.authorize(
@@ -305,8 +305,8 @@ async def post_notice(
         flow, state, stage=stage, evidence=frozenset(e.kind for e in evidence), now=env.now
     )
     _apply(env, application, new)
-    await _record(env, application, principal, stage, "post_notice", evidence)
-    await _flush(env)
+    await record_action(env, application, principal, stage, "post_notice", evidence)
+    await flush_or_conflict(env)
     return application
 
 
@@ -321,7 +321,7 @@ async def perform(
     return_to: str | None = None,
     reason: str | None = None,
 ) -> ExitApplication:
-    _check_evidence(evidence)
+    check_evidence(evidence)
     application, procedure, flow = await _load(env, principal, application_id)
     current = flow.stages[flow.index_of(stage)]
     await access.authorize(
@@ -333,19 +333,20 @@ async def perform(
         action=Action.PERFORM,
     )
     state = await _state(env, application)
+    evaluated = await app_repo.evaluated_kinds(env.session, application.id, stage=stage)
     outcome = engine.perform(
         flow,
         state,
         stage=stage,
         actor=principal.subject,
         decision=decision,
-        evidence=frozenset(e.kind for e in evidence),
+        evidence=frozenset(e.kind for e in evidence) | evaluated,
         now=env.now,
         return_to=return_to,
         reason=reason,
     )
     _apply(env, application, outcome.state)
-    await _record(
+    await record_action(
         env,
         application,
         principal,
@@ -357,7 +358,7 @@ async def perform(
         reason=reason,
     )
     await _effects(env, application, outcome.effects)
-    await _flush(env)
+    await flush_or_conflict(env)
     return application
 
 
@@ -391,7 +392,7 @@ async def raise_objection(
     )
     env.session.add(objection)
     _apply(env, application, new)
-    await _flush(env)
+    await flush_or_conflict(env)
     await ledger.append(
         env.session,
         actor=principal or "public",
@@ -436,7 +437,7 @@ async def resolve_objection(
     objection.resolved_by = principal.subject
     objection.resolved_at = env.now
     _apply(env, application, new)
-    await _flush(env)
+    await flush_or_conflict(env)
     await ledger.append(
         env.session,
         actor=principal,
@@ -487,7 +488,7 @@ async def return_to_poverty(
         )
     household.exit_attribute = ExitAttribute.RETURNED_TO_POVERTY
     household.returned_year = year
-    await _flush(env)
+    await flush_or_conflict(env)
     await ledger.append(
         env.session,
         actor=principal,
@@ -538,7 +539,7 @@ async def _version_row(env: Env, procedure: Procedure) -> ProcedureVersion:
             registered_at=env.now,
         )
         env.session.add(row)
-        await _flush(env)
+        await flush_or_conflict(env)
     return row
 
 
@@ -560,7 +561,7 @@ def _apply(env: Env, application: ExitApplication, state: State) -> None:
     application.updated_at = env.now
 
 
-async def _record(
+async def record_action(
     env: Env,
     application: ExitApplication,
     principal: Principal,
@@ -585,7 +586,7 @@ async def _record(
         at=env.now,
     )
     env.session.add(record)
-    await _flush(env)
+    await flush_or_conflict(env)
     for item in evidence:
         env.session.add(
             Evidence(
@@ -633,7 +634,7 @@ async def _effects(env: Env, application: ExitApplication, effects: Sequence[Eff
             county.exited_on = env.now.date()
 
 
-def _check_evidence(evidence: Sequence[EvidenceInput]) -> None:
+def check_evidence(evidence: Sequence[EvidenceInput]) -> None:
     for index, item in enumerate(evidence):
         path = ("evidence", str(index))
         if not item.reference.strip() or len(item.reference) > 500:
@@ -644,7 +645,7 @@ def _check_evidence(evidence: Sequence[EvidenceInput]) -> None:
             raise ValidationFailed("sha256 is 64 lower-case hex digits", path=(*path, "sha256"))
 
 
-async def _flush(env: Env) -> None:
+async def flush_or_conflict(env: Env) -> None:
     """Flush, turning a lost race into Conflict."""
     try:
         await env.session.flush()

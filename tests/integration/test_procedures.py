@@ -27,7 +27,7 @@ from api.policy_files import standards
 from api.procedure_files import book
 from api.services import exits, registry
 from tests import factories as f
-from tests.scenarios import T0, Cast, env, evidence, later, official, walk
+from tests.scenarios import T0, Cast, env, evidence, household_village, later, official, walk
 
 HLJ_VILLAGE = "230231101200"  # 合心村: exactly 2.00%, every facility present
 YEAR = 2016
@@ -52,39 +52,6 @@ async def eligible_households(session: AsyncSession, village: str, n: int = 2) -
     chosen = [h.registry_no for h in rows if checks[h.id].met][:n]
     assert len(chosen) == n, f"the demo has too few eligible households in {village}"
     return chosen
-
-
-async def household_village(session: AsyncSession, under: str = "230231101") -> str:
-    """A village under ``under`` with at least two households that meet the standard."""
-    villages = list(
-        (
-            await session.execute(
-                select(models.Jurisdiction.code)
-                .where(
-                    models.Jurisdiction.code.startswith(under),
-                    func.length(models.Jurisdiction.code) == 12,
-                )
-                .order_by(models.Jurisdiction.code)
-            )
-        ).scalars()
-    )
-    for candidate in villages:
-        rows = (
-            (
-                await session.execute(
-                    select(models.Household).where(
-                        models.Household.village_code == candidate,
-                        models.Household.exit_attribute == ExitAttribute.NOT_EXITED,
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        checks = await registry.check_households(session, rows, year=YEAR, policy=standards())
-        if sum(checks[h.id].met for h in rows) >= 2:
-            return candidate
-    raise AssertionError(f"no village under {under} has two eligible households")
 
 
 @pytest.fixture
@@ -162,7 +129,10 @@ async def test_a_household_list_walks_to_deregistration(
     ledger = await session.scalar(
         select(func.count())
         .select_from(models.AuditEvent)
-        .where(models.AuditEvent.object_kind == "application")
+        .where(
+            models.AuditEvent.object_kind == "application",
+            models.AuditEvent.object_id.in_([str(a.id) for a in proposed.applications]),
+        )
     )
     stages = len(flow.stages) + sum(1 for s in flow.stages if s.is_notice)
     assert ledger == 2 * stages
@@ -503,7 +473,12 @@ async def test_a_household_below_its_standard_cannot_be_proposed(
             evidence=evidence(EvidenceKind.ASSEMBLY_MINUTES),
         )
     assert all(code.startswith(f"{key}: ") for code, _ in caught.value.criteria)
-    assert await session.scalar(select(func.count()).select_from(models.ExitList)) == 0
+    lists = (
+        select(func.count())
+        .select_from(models.ExitList)
+        .where(models.ExitList.unit_code == village)
+    )
+    assert await session.scalar(lists) == 0
 
 
 async def test_a_village_above_the_bar_names_incidence(session: AsyncSession) -> None:

@@ -5,6 +5,7 @@ from api.db.models.audit import AuditEvent
 from api.db.models.jurisdictions import CountyDesignationRow, Jurisdiction, VillageDesignationRow
 from api.db.models.plans import ExitPlan
 from api.db.models.procedures import (
+    EvaluationAssignment,
     Evidence,
     ExitApplication,
     ExitList,
@@ -20,6 +21,7 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "CountyDesignationRow",
+    "EvaluationAssignment",
     "Evidence",
     "ExitApplication",
     "ExitList",

@@ -122,3 +122,16 @@ class Objection(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EvaluationAssignment(Base):
+    """A third-party evaluator assigned to one application; the only thing it may act on."""
+
+    __tablename__ = "evaluation_assignments"
+    __table_args__ = (UniqueConstraint("application_id", "evaluator"),)
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True)
+    application_id: Mapped[int] = mapped_column(big_id(), ForeignKey("exit_applications.id"))
+    evaluator: Mapped[str] = mapped_column(String(100))
+    assigned_by: Mapped[str] = mapped_column(String(100))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,8 +17,9 @@ from api.db.models import (
     VillageIndicators,
 )
 from api.db.repositories.scoping import in_scope
+from api.domain.engine import Status
 from api.domain.jurisdictions import Scope
-from api.domain.procedures import Decision
+from api.domain.procedures import Decision, EvidenceKind
 
 
 async def get(
@@ -108,3 +109,24 @@ async def facilities(
         }
         for row in rows
     }
+
+
+async def evaluated_kinds(
+    session: AsyncSession, application_id: int, *, stage: str
+) -> frozenset[EvidenceKind]:
+    """Evidence kinds that assigned evaluators submitted for the application's stage."""
+    from api.db.models import Evidence
+
+    rows = await session.scalars(
+        select(Evidence.kind)
+        .join(StageRecord, StageRecord.id == Evidence.stage_record_id)
+        .where(
+            StageRecord.application_id == application_id,
+            StageRecord.stage == stage,
+            StageRecord.action == "evaluation",
+        )
+    )
+    return frozenset(rows)
+
+
+__all__ = ["Status"]
