@@ -107,6 +107,7 @@ def token(
 ) -> None:
     """Print a dev access token for one role held in one jurisdiction."""
     from api.auth.tokens import issue_dev_token
+    from api.demo.tokens import dev_subject
     from api.domain.roles import Principal, Role
 
     settings = _settings()
@@ -116,7 +117,7 @@ def token(
         known = ", ".join(r.value for r in Role)
         raise ValidationFailed(f"unknown role {role!r}; known roles: {known}") from None
     principal = Principal(
-        subject=subject or f"dev:{role}:{jurisdiction or 'national'}",
+        subject=subject or dev_subject(parsed, jurisdiction),
         role=parsed,
         jurisdiction=jurisdiction,
     )

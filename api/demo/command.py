@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
@@ -10,8 +12,10 @@ from api.db.repositories import jurisdictions
 from api.db.session import create_engine, session_factory
 from api.demo.generator import generate
 from api.demo.loader import load
+from api.demo.tokens import HOLDINGS, dev_subject
 from api.errors import ConfigurationError
 from api.policy_files import standards
+from api.services import access
 
 
 async def load_demo(settings: Settings, *, if_empty: bool, seed: int) -> dict[str, int] | None:
@@ -27,7 +31,17 @@ async def load_demo(settings: Settings, *, if_empty: bool, seed: int) -> dict[st
                 raise ConfigurationError(
                     "the database already holds data; the demo loads only into an empty one"
                 )
-            return await load(session, generate(standards(), seed=seed))
+            counts = await load(session, generate(standards(), seed=seed))
+            for role, code in HOLDINGS:
+                await access.grant_bootstrap(
+                    session,
+                    subject=dev_subject(role, code),
+                    role=role,
+                    jurisdiction=code,
+                    now=datetime.now(UTC),
+                )
+            counts["role holdings"] = len(HOLDINGS)
+            return counts
     finally:
         await engine.dispose()
 

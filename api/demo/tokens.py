@@ -29,14 +29,16 @@ HOLDINGS: list[tuple[Role, str]] = [
 ]
 
 
+def dev_subject(role: Role, code: str) -> str:
+    return f"dev:{role}:{code or 'national'}"
+
+
 def dev_tokens(settings: Settings) -> list[tuple[str, str]]:
     key = settings.signing_key()
     ttl = timedelta(minutes=settings.token_ttl_minutes)
     result = []
     for role, code in HOLDINGS:
-        principal = Principal(
-            subject=f"dev:{role}:{code or 'national'}", role=role, jurisdiction=code
-        )
+        principal = Principal(subject=dev_subject(role, code), role=role, jurisdiction=code)
         label = f"{role} ({ROLES[role].zh}) in {code or 'the whole country'}"
         result.append((label, issue_dev_token(principal, key=key, ttl=ttl)))
     return result

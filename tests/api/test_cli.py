@@ -66,6 +66,7 @@ def test_migrate_demo_and_tokens_on_a_fresh_directory(tmp_path: Path) -> None:
     loaded = run("demo", "--if-empty", tmp=tmp_path)
     assert loaded.returncode == 0
     assert "2956 households" in loaded.stdout
+    assert "14 role holdings" in loaded.stdout
     again = run("demo", "--if-empty", tmp=tmp_path)
     assert "already loaded" in again.stdout
     refused = run("demo", tmp=tmp_path)
