@@ -73,7 +73,14 @@ def test_every_failing_criterion_is_named_at_once() -> None:
         drinking_water_safe=False,
     )
     result = check(LINE - 1, poor, drinking_water=True)
-    assert set(result.failed) == set(Criterion) - {Criterion.INCIDENCE}
+    assert set(result.failed) == {
+        Criterion.INCOME,
+        Criterion.FOOD_AND_CLOTHING,
+        Criterion.COMPULSORY_EDUCATION,
+        Criterion.BASIC_MEDICAL_CARE,
+        Criterion.SAFE_HOUSING,
+        Criterion.SAFE_DRINKING_WATER,
+    }
 
 
 @pytest.mark.parametrize(("grade", "safe"), [("A", True), ("B", True), ("C", False), ("D", False)])
@@ -144,3 +151,15 @@ def test_no_rural_population_means_no_incidence_and_no_exit() -> None:
     assert empty.fraction is None
     assert empty.percent is None
     assert "no rural population" in BAR.check(empty).shortfalls[0].detail
+
+
+def test_village_facilities_name_each_missing_one() -> None:
+    from api.domain.standards import VILLAGE_FACILITIES, check_facilities
+
+    present = dict.fromkeys(VILLAGE_FACILITIES, True) | {Criterion.BROADBAND: False}
+    result = check_facilities(present, required=VILLAGE_FACILITIES, year=2016)
+    assert result.failed == (Criterion.BROADBAND,)
+    assert check_facilities(None, required=VILLAGE_FACILITIES, year=2016).failed == (
+        VILLAGE_FACILITIES
+    )
+    assert check_facilities(None, required=(), year=2016).met
