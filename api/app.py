@@ -15,12 +15,14 @@ from strawberry.asgi import GraphQL
 
 from api.auth.middleware import BearerAuth
 from api.auth.tokens import verify_dev_token
+from api.authz.enforcer import Authorizer
 from api.config import Settings, get_settings
 from api.db.session import create_engine, session_factory
 from api.domain.roles import Principal
 from api.errors import ConfigurationError
 from api.http_limits import BodySizeLimit
 from api.policy_files import standards
+from api.procedure_files import book
 from api.resolvers.context import Context
 from api.schema.schema import schema
 
@@ -32,6 +34,8 @@ class TuopinGraphQL(GraphQL[Context, None]):
             principal=request.scope.get("state", {}).get("principal"),
             sessions=state.sessions,
             policy=state.policy,
+            authorizer=state.authorizer,
+            book=state.book,
         )
 
 
@@ -39,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     settings.require_production_secrets()
     policy = standards()
+    procedures = book()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -46,6 +51,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.policy = policy
+        app.state.book = procedures
+        app.state.authorizer = Authorizer()
         try:
             yield
         finally:

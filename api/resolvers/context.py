@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from api.db.models import Jurisdiction
+from api.authz.enforcer import Authorizer
+from api.db.models import (
+    Evidence,
+    ExitApplication,
+    Jurisdiction,
+    Objection,
+    ProcedureVersion,
+    StageRecord,
+)
+from api.db.repositories import applications as app_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.domain.income import HouseholdAccounts
@@ -17,10 +27,19 @@ from api.domain.jurisdictions import Scope
 from api.domain.roles import PUBLIC_SCOPE, Principal
 from api.domain.rules import StandardsPolicy
 from api.domain.standards import StandardCheck
+from api.procedure_files import ProcedureBook
 from api.services import registry
+from api.services.exits import Env
 from api.services.registry import UnitIncidence
 
 T = TypeVar("T")
+
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -28,6 +47,9 @@ class Context:
     principal: Principal | None
     sessions: async_sessionmaker[AsyncSession]
     policy: StandardsPolicy
+    authorizer: Authorizer
+    book: ProcedureBook
+    clock: Clock = utc_now
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,6 +68,18 @@ class Context:
         async with self.sessions() as session:
             return await work(session)
 
+    async def write(self, work: Callable[[Env], Awaitable[T]]) -> T:
+        """Run one use case in its own transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            env = Env(
+                session=session,
+                authorizer=self.authorizer,
+                book=self.book,
+                standards=self.policy,
+                now=self.clock(),
+            )
+            return await work(env)
+
 
 class Loaders:
     """DataLoaders for one request (module-level loaders would cache across users)."""
@@ -56,6 +90,7 @@ class Loaders:
         self.children = DataLoader[str, list[Jurisdiction]](self._children)
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
         self.household = HouseholdLoaders(context)
+        self.application = ApplicationLoaders(context)
 
     def incidence(self, year: int) -> DataLoader[str, UnitIncidence | None]:
         if year not in self._incidence:
@@ -119,3 +154,42 @@ class HouseholdLoaders:
 
             self._checks[year] = DataLoader(load)
         return self._checks[year]
+
+
+class ApplicationLoaders:
+    """An application's history, objections, evidence and procedure, batched."""
+
+    def __init__(self, context: Context) -> None:
+        read = context.read
+        scope = context.scope
+
+        async def records(ids: Sequence[int]) -> list[list[StageRecord]]:
+            found = await read(lambda s: app_repo.records_for(s, ids))
+            return [found[i] for i in ids]
+
+        async def objections(ids: Sequence[int]) -> list[list[Objection]]:
+            found = await read(lambda s: app_repo.objections_for(s, ids))
+            return [found[i] for i in ids]
+
+        async def evidence(ids: Sequence[int]) -> list[list[Evidence]]:
+            found = await read(lambda s: app_repo.evidence_for(s, ids))
+            return [found[i] for i in ids]
+
+        async def versions(ids: Sequence[int]) -> list[ProcedureVersion | None]:
+            found = await read(lambda s: app_repo.versions_by_id(s, ids))
+            return [found.get(i) for i in ids]
+
+        async def by_household(ids: Sequence[int]) -> list[ExitApplication | None]:
+            found = await read(lambda s: app_repo.latest_for_households(s, ids, scope=scope))
+            return [found.get(i) for i in ids]
+
+        async def by_id(ids: Sequence[int]) -> list[ExitApplication | None]:
+            found = await read(lambda s: app_repo.by_ids(s, ids, scope=scope))
+            return [found.get(i) for i in ids]
+
+        self.records = DataLoader[int, list[StageRecord]](records)
+        self.objections = DataLoader[int, list[Objection]](objections)
+        self.evidence = DataLoader[int, list[Evidence]](evidence)
+        self.version = DataLoader[int, ProcedureVersion | None](versions)
+        self.current_for_household = DataLoader[int, ExitApplication | None](by_household)
+        self.by_id = DataLoader[int, ExitApplication | None](by_id)

@@ -12,8 +12,19 @@ from typing import Any, TypeVar
 
 import strawberry
 
+from api.domain.engine import STATUS_ZH, Status
 from api.domain.jurisdictions import LEVEL_ZH, Level
-from api.domain.register import ZH, ExitAttribute, HouseholdAttribute, PovertyCause, StandardKind
+from api.domain.procedures import Decision, EvidenceKind
+from api.domain.register import (
+    ZH,
+    CountyDesignation,
+    ExitAttribute,
+    HouseholdAttribute,
+    PovertyCause,
+    StandardKind,
+    SubjectKind,
+)
+from api.domain.roles import ROLES, Role
 from api.domain.standards import CRITERION_ZH, Criterion
 
 E = TypeVar("E", bound=StrEnum)
@@ -33,3 +44,32 @@ labelled(StandardKind, ZH[StandardKind], description="识别标准")
 labelled(HouseholdAttribute, ZH[HouseholdAttribute], description="贫困户属性")
 labelled(PovertyCause, ZH[PovertyCause], description="致贫原因")
 labelled(Criterion, CRITERION_ZH, description="退出标准的一项")
+
+
+class NextAction(StrEnum):
+    PERFORM = "perform"
+    POST_NOTICE = "post_notice"
+    RESOLVE_OBJECTION = "resolve_objection"
+
+
+labelled(Status, STATUS_ZH, description="申请状态")
+labelled(SubjectKind, ZH[SubjectKind], description="退出对象")
+labelled(
+    Decision,
+    {Decision.APPROVE: "通过", Decision.REJECT: "不予通过（终止）", Decision.RETURN: "退回"},
+    description="阶段决定",
+)
+labelled(Role, {r: info.zh for r, info in ROLES.items()}, description="角色")
+labelled(CountyDesignation, ZH[CountyDesignation], description="贫困县级别")
+
+
+labelled(
+    NextAction,
+    {
+        NextAction.PERFORM: "办理本阶段",
+        NextAction.POST_NOTICE: "张贴公示",
+        NextAction.RESOLVE_OBJECTION: "处理异议",
+    },
+    description="下一步",
+)
+labelled(EvidenceKind, {k: k.value for k in EvidenceKind}, description="证明材料类别")

@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import TuopinError
+from api.schema.mutation import Mutation
 from api.schema.query import Query
 
 
@@ -31,6 +32,7 @@ def _unexpected(error: GraphQLError) -> bool:
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=12),

@@ -673,3 +673,11 @@ __all__ = [
     "resolve_objection",
     "return_to_poverty",
 ]
+
+
+async def application(env: Env, principal: Principal, application_id: int) -> ExitApplication:
+    """One application the principal can see; NotFound otherwise."""
+    found = await app_repo.get(env.session, application_id, scope=principal.read_scope())
+    if found is None:
+        raise NotFound("application", str(application_id))
+    return found

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
+    Evidence,
     ExitApplication,
     Objection,
     ProcedureVersion,
@@ -17,7 +18,6 @@ from api.db.models import (
     VillageIndicators,
 )
 from api.db.repositories.scoping import in_scope
-from api.domain.engine import Status
 from api.domain.jurisdictions import Scope
 from api.domain.procedures import Decision, EvidenceKind
 
@@ -115,8 +115,6 @@ async def evaluated_kinds(
     session: AsyncSession, application_id: int, *, stage: str
 ) -> frozenset[EvidenceKind]:
     """Evidence kinds that assigned evaluators submitted for the application's stage."""
-    from api.db.models import Evidence
-
     rows = await session.scalars(
         select(Evidence.kind)
         .join(StageRecord, StageRecord.id == Evidence.stage_record_id)
@@ -129,4 +127,68 @@ async def evaluated_kinds(
     return frozenset(rows)
 
 
-__all__ = ["Status"]
+async def records_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[StageRecord]]:
+    rows = await session.scalars(
+        select(StageRecord)
+        .where(StageRecord.application_id.in_(ids))
+        .order_by(StageRecord.application_id, StageRecord.id)
+    )
+    grouped: dict[int, list[StageRecord]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[row.application_id].append(row)
+    return grouped
+
+
+async def objections_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Objection]]:
+    rows = await session.scalars(
+        select(Objection).where(Objection.application_id.in_(ids)).order_by(Objection.id)
+    )
+    grouped: dict[int, list[Objection]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[row.application_id].append(row)
+    return grouped
+
+
+async def evidence_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Evidence]]:
+    rows = await session.scalars(
+        select(Evidence).where(Evidence.application_id.in_(ids)).order_by(Evidence.id)
+    )
+    grouped: dict[int, list[Evidence]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[row.application_id].append(row)
+    return grouped
+
+
+async def versions_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, ProcedureVersion]:
+    rows = await session.scalars(select(ProcedureVersion).where(ProcedureVersion.id.in_(ids)))
+    return {row.id: row for row in rows}
+
+
+async def by_ids(
+    session: AsyncSession, ids: Sequence[int], *, scope: Scope
+) -> dict[int, ExitApplication]:
+    rows = await session.scalars(
+        select(ExitApplication).where(
+            ExitApplication.id.in_(ids), in_scope(ExitApplication.unit_code, scope)
+        )
+    )
+    return {row.id: row for row in rows}
+
+
+async def latest_for_households(
+    session: AsyncSession, household_ids: Sequence[int], *, scope: Scope
+) -> dict[int, ExitApplication]:
+    """The newest application of each household (by year, then id)."""
+    rows = await session.scalars(
+        select(ExitApplication)
+        .where(
+            ExitApplication.household_id.in_(household_ids),
+            in_scope(ExitApplication.unit_code, scope),
+        )
+        .order_by(ExitApplication.household_id, ExitApplication.year, ExitApplication.id)
+    )
+    latest: dict[int, ExitApplication] = {}
+    for row in rows:
+        assert row.household_id is not None
+        latest[row.household_id] = row  # later rows win
+    return latest

@@ -1,0 +1,202 @@
+"""Exit applications as the API shows them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from api.db.models import Evidence as EvidenceRow
+from api.db.models import ExitApplication as ApplicationRow
+from api.db.models import Objection as ObjectionRow
+from api.db.models import StageRecord as RecordRow
+from api.domain.engine import Status
+from api.domain.procedures import Decision, EvidenceKind, parse_procedure
+from api.domain.register import CountyDesignation, SubjectKind
+from api.domain.roles import Role
+from api.resolvers.context import Context
+from api.schema.enums import NextAction
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="One stage of a procedure.")
+class StageInfo:
+    code: str
+    zh: str
+    en: str
+    notice_days: int | None
+
+
+@strawberry.type(description="Who may act next on an application, and when.")
+class NextStep:
+    stage: StageInfo
+    action: NextAction
+    roles: list[Role]
+    not_before: datetime | None = strawberry.field(
+        description="The end of the running notice; approval waits until then."
+    )
+
+
+@strawberry.type(description="An action on an application: who, when, what.")
+class StageRecord:
+    stage: str
+    action: str
+    decision: Decision | None
+    return_to: str | None
+    reason: str | None
+    actor: str
+    actor_role: str
+    actor_jurisdiction: str
+    at: datetime
+
+    @classmethod
+    def of(cls, row: RecordRow) -> StageRecord:
+        return cls(
+            stage=row.stage,
+            action=row.action,
+            decision=row.decision,
+            return_to=row.return_to,
+            reason=row.reason,
+            actor=row.actor_subject,
+            actor_role=row.actor_role,
+            actor_jurisdiction=row.actor_jurisdiction,
+            at=row.at,
+        )
+
+
+@strawberry.type(description="A document backing an action, identified by its SHA-256.")
+class EvidenceItem:
+    kind: EvidenceKind
+    reference: str
+    sha256: str
+
+    @classmethod
+    def of(cls, row: EvidenceRow) -> EvidenceItem:
+        return cls(kind=row.kind, reference=row.reference, sha256=row.sha256)
+
+
+@strawberry.type(description="异议: raised during a notice, resolved with a record.")
+class Objection(relay.Node):
+    id: relay.NodeID[int]
+    stage: str
+    content: str
+    raised_at: datetime
+    outcome: str | None
+    resolution: str | None
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ObjectionRow) -> Objection:
+        return cls(
+            id=row.id,
+            stage=row.stage,
+            content=row.content,
+            raised_at=row.raised_at,
+            outcome=row.outcome,
+            resolution=row.resolution,
+            resolved_at=row.resolved_at,
+        )
+
+
+@strawberry.type(description="退出申请: one subject's way through its procedure.")
+class ExitApplication(relay.Node):
+    id: relay.NodeID[int]
+    subject_kind: SubjectKind
+    subject_key: str = strawberry.field(
+        description="Registry number of a household; division code of a village or county."
+    )
+    unit_code: str
+    year: int
+    status: Status
+    designation: CountyDesignation | None
+    notice_started_at: datetime | None
+    notice_ends_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    stage_code: strawberry.Private[str]
+    version_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, row: ApplicationRow) -> ExitApplication:
+        return cls(
+            id=row.id,
+            subject_kind=row.subject_kind,
+            subject_key=row.subject_key,
+            unit_code=row.unit_code,
+            year=row.year,
+            status=row.status,
+            designation=row.designation,
+            notice_started_at=row.notice_started_at,
+            notice_ends_at=row.notice_ends_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            stage_code=row.stage,
+            version_id=row.procedure_version_id,
+        )
+
+    async def _flow(self, info: Info):  # type: ignore[no-untyped-def]
+        row = await info.context.loaders.application.version.load(self.version_id)
+        assert row is not None
+        procedure = parse_procedure(row.definition)
+        return procedure, procedure.for_kind(self.subject_kind)
+
+    @strawberry.field(description="The procedure and version this application follows.")
+    async def procedure(self, info: Info) -> str:
+        procedure, _ = await self._flow(info)
+        return f"{procedure.code} v{procedure.version}"
+
+    @strawberry.field(description="The stage the application waits at (or ended at).")
+    async def current_stage(self, info: Info) -> StageInfo:
+        _, flow = await self._flow(info)
+        stage = flow.stages[flow.index_of(self.stage_code)]
+        return StageInfo(code=stage.code, zh=stage.zh, en=stage.en, notice_days=stage.notice_days)
+
+    @strawberry.field(description="Every stage of its procedure, in order.")
+    async def stages(self, info: Info) -> list[StageInfo]:
+        _, flow = await self._flow(info)
+        return [
+            StageInfo(code=s.code, zh=s.zh, en=s.en, notice_days=s.notice_days) for s in flow.stages
+        ]
+
+    @strawberry.field(description="Who may act next; null once the application has ended.")
+    async def next_step(self, info: Info) -> NextStep | None:
+        _, flow = await self._flow(info)
+        stage = flow.stages[flow.index_of(self.stage_code)]
+        info_ = StageInfo(code=stage.code, zh=stage.zh, en=stage.en, notice_days=stage.notice_days)
+        roles = list(stage.roles_for(self.designation))
+        if self.status is Status.OBJECTED:
+            return NextStep(
+                stage=info_, action=NextAction.RESOLVE_OBJECTION, roles=roles, not_before=None
+            )
+        if self.status is not Status.IN_PROGRESS:
+            return None
+        if stage.is_notice and self.notice_started_at is None:
+            return NextStep(
+                stage=info_, action=NextAction.POST_NOTICE, roles=roles, not_before=None
+            )
+        return NextStep(
+            stage=info_, action=NextAction.PERFORM, roles=roles, not_before=self.notice_ends_at
+        )
+
+    @strawberry.field(description="Every action taken, oldest first.")
+    async def history(self, info: Info) -> list[StageRecord]:
+        rows = await info.context.loaders.application.records.load(self.id)
+        return [StageRecord.of(r) for r in rows]
+
+    @strawberry.field
+    async def objections(self, info: Info) -> list[Objection]:
+        rows = await info.context.loaders.application.objections.load(self.id)
+        return [Objection.of(r) for r in rows]
+
+    @strawberry.field
+    async def evidence(self, info: Info) -> list[EvidenceItem]:
+        rows = await info.context.loaders.application.evidence.load(self.id)
+        return [EvidenceItem.of(r) for r in rows]
+
+
+@strawberry.type(description="A list proposed together; each subject has its own application.")
+class ExitList:
+    id: int
+    applications: list[ExitApplication]
