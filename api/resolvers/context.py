@@ -15,10 +15,12 @@ from api.db.models import (
     Evidence,
     ExitApplication,
     Jurisdiction,
+    Member,
     Objection,
     ProcedureVersion,
     StageRecord,
 )
+from api.db.models import Household as HouseholdRow
 from api.db.repositories import applications as app_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
@@ -120,10 +122,22 @@ class Loaders:
 
 
 class HouseholdLoaders:
-    """Per-year household figures, batched across the rows of a page."""
+    """Household rows, members and per-year figures, batched across the rows of a page."""
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        scope = context.scope
+
+        async def members(ids: Sequence[int]) -> list[list[Member]]:
+            found = await context.read(lambda s: household_repo.members_of(s, ids))
+            return [found[i] for i in ids]
+
+        async def by_id(ids: Sequence[int]) -> list[HouseholdRow | None]:
+            found = await context.read(lambda s: household_repo.by_ids(s, ids, scope=scope))
+            return [found.get(i) for i in ids]
+
+        self.members = DataLoader[int, list[Member]](members)
+        self.by_id = DataLoader[int, HouseholdRow | None](by_id)
         self._accounts: dict[int, DataLoader[int, HouseholdAccounts]] = {}
         self._checks: dict[int, DataLoader[int, StandardCheck | None]] = {}
 

@@ -18,9 +18,14 @@ from api.domain.procedures import Decision, EvidenceKind
 from api.domain.register import (
     ZH,
     CountyDesignation,
+    Education,
     ExitAttribute,
+    Health,
     HouseholdAttribute,
+    LabourCapacity,
     PovertyCause,
+    Relation,
+    SchoolingStatus,
     StandardKind,
     SubjectKind,
 )
@@ -43,6 +48,11 @@ labelled(ExitAttribute, ZH[ExitAttribute], description="脱贫属性")
 labelled(StandardKind, ZH[StandardKind], description="识别标准")
 labelled(HouseholdAttribute, ZH[HouseholdAttribute], description="贫困户属性")
 labelled(PovertyCause, ZH[PovertyCause], description="致贫原因")
+labelled(Relation, ZH[Relation], description="与户主关系")
+labelled(Education, ZH[Education], description="文化程度")
+labelled(SchoolingStatus, ZH[SchoolingStatus], description="在校生状况")
+labelled(Health, ZH[Health], description="健康状况")
+labelled(LabourCapacity, ZH[LabourCapacity], description="劳动能力")
 labelled(Criterion, CRITERION_ZH, description="退出标准的一项")
 
 

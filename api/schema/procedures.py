@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
@@ -11,6 +12,7 @@ from api.db.models import Evidence as EvidenceRow
 from api.db.models import ExitApplication as ApplicationRow
 from api.db.models import Objection as ObjectionRow
 from api.db.models import StageRecord as RecordRow
+from api.db.repositories import applications as app_repo
 from api.domain.engine import Status
 from api.domain.procedures import Decision, EvidenceKind, parse_procedure
 from api.domain.register import CountyDesignation, SubjectKind
@@ -88,6 +90,18 @@ class Objection(relay.Node):
     resolved_at: datetime | None
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Objection | None]:
+        """Objections of applications the viewer can see."""
+        ids = [int(n) for n in node_ids if n.isdigit()]
+        rows = await info.context.read(
+            lambda s: app_repo.visible_objections(s, ids, scope=info.context.scope)
+        )
+        found = {row.id: cls.of(row) for row in rows}
+        return [found.get(int(n)) if n.isdigit() else None for n in node_ids]
+
+    @classmethod
     def of(cls, row: ObjectionRow) -> Objection:
         return cls(
             id=row.id,
@@ -135,6 +149,15 @@ class ExitApplication(relay.Node):
             stage_code=row.stage,
             version_id=row.procedure_version_id,
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ExitApplication | None]:
+        ids = [int(n) for n in node_ids if n.isdigit()]
+        rows = await info.context.loaders.application.by_id.load_many(ids)
+        found = {row.id: cls.of(row) for row in rows if row is not None}
+        return [found.get(int(n)) if n.isdigit() else None for n in node_ids]
 
     async def _flow(self, info: Info):  # type: ignore[no-untyped-def]
         row = await info.context.loaders.application.version.load(self.version_id)

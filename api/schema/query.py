@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry import relay
 
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.domain.jurisdictions import validate_code
@@ -11,6 +12,8 @@ from api.schema.types import Info, Jurisdiction
 
 @strawberry.type
 class Query:
+    node: relay.Node = relay.node(description="Any object by its global ID, if you may see it.")
+
     @strawberry.field(description="The provinces: the roots of the jurisdiction tree.")
     async def provinces(self, info: Info) -> list[Jurisdiction]:
         rows = await info.context.read(jurisdiction_repo.roots)

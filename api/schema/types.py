@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 import strawberry
+from strawberry import relay
 
 from api.db.models import Household as HouseholdRow
 from api.db.models import Jurisdiction as JurisdictionRow
+from api.db.models import Member as MemberRow
 from api.domain.jurisdictions import Level
-from api.domain.register import ExitAttribute, HouseholdAttribute, PovertyCause, StandardKind
+from api.domain.register import (
+    Education,
+    ExitAttribute,
+    Health,
+    HouseholdAttribute,
+    LabourCapacity,
+    PovertyCause,
+    Relation,
+    SchoolingStatus,
+    StandardKind,
+)
 from api.domain.standards import CRITERION_ZH, Criterion
 from api.domain.standards import StandardCheck as DomainCheck
 from api.resolvers import households as household_resolvers
 from api.resolvers.context import Context
+from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
 from api.schema import enums  # noqa: F401  (registers the enums)
+from api.schema.procedures import ExitApplication
 from api.services.registry import UnitIncidence
 
 Info = strawberry.Info[Context, None]
@@ -66,9 +81,46 @@ class Incidence:
         )
 
 
+@strawberry.type(description="家庭成员. The ID number is masked outside the household's township.")
+class Member:
+    name: str
+    id_number: str
+    relation: Relation
+    ethnicity: str
+    education: Education
+    schooling: SchoolingStatus
+    health: Health
+    labour_capacity: LabourCapacity
+    migrant_work_months: int
+    medical_insurance: bool
+    serious_illness_insurance: bool
+    pension_insurance: bool
+    joined_year: int | None
+    left_year: int | None
+
+    @classmethod
+    def of(cls, row: MemberRow, *, full: bool) -> Member:
+        return cls(
+            name=row.name,
+            id_number=row.id_number if full else mask_id_number(row.id_number),
+            relation=row.relation,
+            ethnicity=row.ethnicity,
+            education=row.education,
+            schooling=row.schooling,
+            health=row.health,
+            labour_capacity=row.labour_capacity,
+            migrant_work_months=row.migrant_work_months,
+            medical_insurance=row.medical_insurance,
+            serious_illness_insurance=row.serious_illness_insurance,
+            pension_insurance=row.pension_insurance,
+            joined_year=row.joined_year,
+            left_year=row.left_year,
+        )
+
+
 @strawberry.type(description="贫困户")
-class Household:
-    id: strawberry.Private[int]
+class Household(relay.Node):
+    id: relay.NodeID[int]
     registry_no: str
     village_code: str
     villager_group: str
@@ -79,10 +131,12 @@ class Household:
     exit_attribute: ExitAttribute
     registered_year: int
     exited_year: int | None
+    raw_phone: strawberry.Private[str | None]
 
     @classmethod
     def of(cls, row: HouseholdRow) -> Household:
         return cls(
+            raw_phone=row.phone,
             id=row.id,
             registry_no=row.registry_no,
             village_code=row.village_code,
@@ -96,10 +150,43 @@ class Household:
             exited_year=row.exited_year,
         )
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Household | None]:
+        ids = [int(n) for n in node_ids if n.isdigit()]
+        rows = await info.context.loaders.household.by_id.load_many(ids)
+        found = {row.id: cls.of(row) for row in rows if row is not None}
+        return [found.get(int(n)) if n.isdigit() else None for n in node_ids]
+
+    @strawberry.field(description="Masked outside the household's township.")
+    def phone(self, info: Info) -> str | None:
+        if self.raw_phone is None:
+            return None
+        if sees_identity(info.context.principal, self.village_code):
+            return self.raw_phone
+        return mask_phone(self.raw_phone)
+
     @strawberry.field(description="The village the household is registered in.")
     async def village(self, info: Info) -> Jurisdiction | None:
         row = await info.context.loaders.jurisdiction.load(self.village_code)
         return None if row is None else Jurisdiction.of(row)
+
+    @strawberry.field(description="The county the household lies in.")
+    async def county(self, info: Info) -> Jurisdiction | None:
+        row = await info.context.loaders.jurisdiction.load(self.village_code[:6])
+        return None if row is None else Jurisdiction.of(row)
+
+    @strawberry.field(description="Members as registered, with ID numbers masked where due.")
+    async def members(self, info: Info) -> list[Member]:
+        rows = await info.context.loaders.household.members.load(self.id)
+        full = sees_identity(info.context.principal, self.village_code)
+        return [Member.of(row, full=full) for row in rows]
+
+    @strawberry.field(description="The household's newest exit application, if any.")
+    async def current_application(self, info: Info) -> ExitApplication | None:
+        row = await info.context.loaders.application.current_for_household.load(self.id)
+        return None if row is None else ExitApplication.of(row)
 
     @strawberry.field(description="Members counted in the household in that year.")
     async def size(self, info: Info, year: int) -> int:
@@ -133,9 +220,9 @@ class HouseholdConnection:
     page_info: PageInfo
 
 
-@strawberry.type(description="行政区划单位")
-class Jurisdiction:
-    code: str
+@strawberry.type(description="行政区划单位. Public: it is the statistical division table.")
+class Jurisdiction(relay.Node):
+    code: relay.NodeID[str]
     name: str
     level: Level
     parent_code: str | None
@@ -143,6 +230,17 @@ class Jurisdiction:
     @classmethod
     def of(cls, row: JurisdictionRow) -> Jurisdiction:
         return cls(code=row.code, name=row.name, level=row.level, parent_code=row.parent_code)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Jurisdiction | None]:
+        rows = await info.context.loaders.jurisdiction.load_many(list(node_ids))
+        return [None if row is None else cls.of(row) for row in rows]
+
+    @strawberry.field(name="code", description="The statistical division code.")
+    def division_code(self) -> str:
+        return self.code
 
     @strawberry.field
     async def parent(self, info: Info) -> Jurisdiction | None:

@@ -192,3 +192,14 @@ async def latest_for_households(
         assert row.household_id is not None
         latest[row.household_id] = row  # later rows win
     return latest
+
+
+async def visible_objections(
+    session: AsyncSession, ids: Sequence[int], *, scope: Scope
+) -> list[Objection]:
+    rows = await session.scalars(
+        select(Objection)
+        .join(ExitApplication, ExitApplication.id == Objection.application_id)
+        .where(Objection.id.in_(ids), in_scope(ExitApplication.unit_code, scope))
+    )
+    return list(rows)
