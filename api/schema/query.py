@@ -8,11 +8,16 @@ from strawberry import relay
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.domain.jurisdictions import validate_code
 from api.schema.types import Info, Jurisdiction
+from api.schema.viewer import Viewer, viewer_of
 
 
 @strawberry.type
 class Query:
     node: relay.Node = relay.node(description="Any object by its global ID, if you may see it.")
+
+    @strawberry.field(description="The signed-in official; null for the public.")
+    def viewer(self, info: Info) -> Viewer | None:
+        return viewer_of(info)
 
     @strawberry.field(description="The provinces: the roots of the jurisdiction tree.")
     async def provinces(self, info: Info) -> list[Jurisdiction]:

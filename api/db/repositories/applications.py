@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
@@ -201,5 +201,42 @@ async def visible_objections(
         select(Objection)
         .join(ExitApplication, ExitApplication.id == Objection.application_id)
         .where(Objection.id.in_(ids), in_scope(ExitApplication.unit_code, scope))
+    )
+    return list(rows)
+
+
+WaitingStage = tuple[str, str, str, tuple[str, ...] | None, bool]
+"""(procedure code, subject kind, stage, designations, designations_excluded)."""
+
+
+async def waiting_on(
+    session: AsyncSession, *, scope: Scope, stages: Sequence[WaitingStage], first: int
+) -> list[ExitApplication]:
+    """Open applications in scope waiting at one of ``stages``, oldest first."""
+    if not stages:
+        return []
+    conditions = []
+    for code, kind, stage, designations, excluded in stages:
+        condition = and_(
+            ProcedureVersion.code == code,
+            ExitApplication.subject_kind == kind,
+            ExitApplication.stage == stage,
+        )
+        if designations is not None:
+            branch: ColumnElement[bool] = ExitApplication.designation.in_(designations)
+            if excluded:
+                branch = or_(ExitApplication.designation.is_(None), ~branch)
+            condition = and_(condition, branch)
+        conditions.append(condition)
+    rows = await session.scalars(
+        select(ExitApplication)
+        .join(ProcedureVersion, ProcedureVersion.id == ExitApplication.procedure_version_id)
+        .where(
+            in_scope(ExitApplication.unit_code, scope),
+            ExitApplication.status.in_(["in_progress", "objected"]),
+            or_(*conditions),
+        )
+        .order_by(ExitApplication.updated_at, ExitApplication.id)
+        .limit(first)
     )
     return list(rows)
