@@ -23,7 +23,7 @@ from api.errors import ConfigurationError
 from api.http_limits import BodySizeLimit
 from api.policy_files import standards
 from api.procedure_files import book
-from api.resolvers.context import Context
+from api.resolvers.context import Clock, Context, utc_now
 from api.schema.schema import schema
 
 
@@ -36,10 +36,12 @@ class TuopinGraphQL(GraphQL[Context, None]):
             policy=state.policy,
             authorizer=state.authorizer,
             book=state.book,
+            clock=state.clock,
         )
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Starlette:
+    """The ASGI app. ``clock`` is injectable so tests can let notice periods run."""
     settings = settings or get_settings()
     settings.require_production_secrets()
     policy = standards()
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.policy = policy
         app.state.book = procedures
         app.state.authorizer = Authorizer()
+        app.state.clock = clock
         try:
             yield
         finally:

@@ -14,7 +14,7 @@ from api.db.models import Objection as ObjectionRow
 from api.db.models import StageRecord as RecordRow
 from api.db.repositories import applications as app_repo
 from api.domain.engine import Status
-from api.domain.procedures import Decision, EvidenceKind, parse_procedure
+from api.domain.procedures import Decision, EvidenceKind, Stage, parse_procedure
 from api.domain.register import CountyDesignation, SubjectKind
 from api.domain.roles import Role
 from api.resolvers.context import Context
@@ -29,6 +29,19 @@ class StageInfo:
     zh: str
     en: str
     notice_days: int | None
+    required_evidence: list[EvidenceKind] = strawberry.field(
+        description="Evidence the stage needs; a notice's posting is given when it is posted."
+    )
+
+    @classmethod
+    def of(cls, stage: Stage) -> StageInfo:
+        return cls(
+            code=stage.code,
+            zh=stage.zh,
+            en=stage.en,
+            notice_days=stage.notice_days,
+            required_evidence=list(stage.evidence),
+        )
 
 
 @strawberry.type(description="Who may act next on an application, and when.")
@@ -174,20 +187,18 @@ class ExitApplication(relay.Node):
     async def current_stage(self, info: Info) -> StageInfo:
         _, flow = await self._flow(info)
         stage = flow.stages[flow.index_of(self.stage_code)]
-        return StageInfo(code=stage.code, zh=stage.zh, en=stage.en, notice_days=stage.notice_days)
+        return StageInfo.of(stage)
 
     @strawberry.field(description="Every stage of its procedure, in order.")
     async def stages(self, info: Info) -> list[StageInfo]:
         _, flow = await self._flow(info)
-        return [
-            StageInfo(code=s.code, zh=s.zh, en=s.en, notice_days=s.notice_days) for s in flow.stages
-        ]
+        return [StageInfo.of(s) for s in flow.stages]
 
     @strawberry.field(description="Who may act next; null once the application has ended.")
     async def next_step(self, info: Info) -> NextStep | None:
         _, flow = await self._flow(info)
         stage = flow.stages[flow.index_of(self.stage_code)]
-        info_ = StageInfo(code=stage.code, zh=stage.zh, en=stage.en, notice_days=stage.notice_days)
+        info_ = StageInfo.of(stage)
         roles = list(stage.roles_for(self.designation))
         if self.status is Status.OBJECTED:
             return NextStep(

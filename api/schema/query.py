@@ -13,7 +13,9 @@ from api.schema.viewer import Viewer, viewer_of
 
 @strawberry.type
 class Query:
-    node: relay.Node = relay.node(description="Any object by its global ID, if you may see it.")
+    node: relay.Node | None = relay.node(
+        description="Any object by its global ID; null if it does not exist or you may not see it."
+    )
 
     @strawberry.field(description="The signed-in official; null for the public.")
     def viewer(self, info: Info) -> Viewer | None:

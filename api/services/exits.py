@@ -138,6 +138,16 @@ async def propose(
             obj=stage_object(procedure, kind, first, subject.designation),
             action=Action.PERFORM,
         )
+    taken = await env.session.scalars(
+        select(ExitApplication.subject_key).where(
+            ExitApplication.subject_kind == kind,
+            ExitApplication.subject_key.in_([s.key for s in found]),
+            ExitApplication.year == year,
+        )
+    )
+    already = sorted(taken)
+    if already:
+        raise InvalidTransition(f"{', '.join(already)} already has an exit application for {year}")
     checks = await _standard_checks(env, kind, flow, found, year)
     failures = [
         (f"{subject.key}: {shortfall.criterion}", shortfall.detail)

@@ -1,0 +1,515 @@
+"""Every seed procedure driven to its end over HTTP with the right roles' tokens, and each
+wrong-role, wrong-jurisdiction and anonymous attempt answered with its typed error.
+
+These tests commit, so they get a database of their own (fictional units inside
+Heilongjiang and Lanshan, so the seeds' procedures govern them)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.app import create_app
+from api.config import Settings
+from api.db import models
+from api.db.session import create_engine
+from api.domain.register import CountyDesignation, IncomeKind, RegionClass, StandardKind
+from api.domain.roles import Principal, Role
+from api.migrations import upgrade
+from api.services import access
+from tests import factories as f
+from tests.api.conftest import KEY
+from tests.conftest import PG_ADMIN_URL, Database, _pg_admin
+
+HLJ_VILLAGE = "239701001001"
+HLJ_COUNTY = "239701"
+LS_VILLAGE = "371302199001"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2016, 11, 1, 9, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def own_database(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if database.backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('http') / 'http.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"tuopin_http_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _seed(url: str) -> dict[str, str]:
+    """Fictional subjects that meet their standards, and every official's holding."""
+    engine = create_engine(url)
+    keys: dict[str, str] = {}
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            now = datetime(2016, 10, 1, tzinfo=UTC)
+            session.add(
+                models.PovertyStandard(
+                    applies_to="",
+                    year=2016,
+                    kind=StandardKind.NATIONAL,
+                    amount=Decimal("2952"),
+                    source="test",
+                )
+            )
+            await f.units(session, HLJ_VILLAGE, LS_VILLAGE)
+            for village in (HLJ_VILLAGE, LS_VILLAGE):
+                session.add(
+                    models.VillageDesignationRow(
+                        village_code=village,
+                        designation="poor_village",
+                        designated_year=2014,
+                        exited_on=None,
+                    )
+                )
+                household = await f.household(session, village)
+                await f.member(session, household)
+                await f.income(session, household, 2016, IncomeKind.WAGE, "4000")
+                await f.assessment(session, household, 2016)
+                await f.indicators(session, village, 2016, rural=100)
+                keys[village] = household.registry_no
+            session.add(
+                models.CountyDesignationRow(
+                    county_code=HLJ_COUNTY,
+                    designation=CountyDesignation.NATIONAL,
+                    region_class=RegionClass.GENERAL,
+                    designated_year=2012,
+                    exited_on=None,
+                )
+            )
+            for role, code in HOLDINGS:
+                for n in (1, 2):
+                    await access.grant_bootstrap(
+                        session, subject=f"{role}-{n}", role=role, jurisdiction=code, now=now
+                    )
+    finally:
+        await engine.dispose()
+    return keys
+
+
+HOLDINGS = [
+    (Role.VILLAGE_COMMITTEES, HLJ_VILLAGE),
+    (Role.RESIDENT_WORK_TEAM, HLJ_VILLAGE),
+    (Role.TOWNSHIP_GOVERNMENT, HLJ_VILLAGE[:9]),
+    (Role.COUNTY_LEADING_GROUP, HLJ_COUNTY),
+    (Role.MUNICIPAL_LEADING_GROUP, "2397"),
+    (Role.PROVINCIAL_LEADING_GROUP, "23"),
+    (Role.PROVINCIAL_GOVERNMENT, "23"),
+    (Role.STATE_COUNCIL_LEADING_GROUP, ""),
+    (Role.VILLAGE_COMMITTEES, LS_VILLAGE),
+    (Role.RESIDENT_WORK_TEAM, LS_VILLAGE),
+    (Role.TOWNSHIP_GOVERNMENT, LS_VILLAGE[:9]),
+    (Role.COUNTY_LEADING_GROUP, "371302"),
+    (Role.THIRD_PARTY_EVALUATOR, "371302"),
+]
+HOLDING_OF = {(role, code[:2] if code else ""): code for role, code in HOLDINGS}
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, clock: Clock, keys: dict[str, str]) -> None:
+        self.client, self.clock, self.keys = client, clock, keys
+
+    def token(self, role: Role, province: str, n: int = 1) -> str:
+        code = HOLDING_OF[(role, province if role is not Role.STATE_COUNCIL_LEADING_GROUP else "")]
+        principal = Principal(f"{role}-{n}", role, code)
+        from api.auth.tokens import issue_dev_token
+
+        return issue_dev_token(principal, key=KEY, ttl=timedelta(hours=1))
+
+    async def gql(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+
+@pytest.fixture(scope="module")
+async def api(own_database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
+    keys = await _seed(own_database)
+    clock = Clock()
+    settings = Settings(
+        database_url=own_database,
+        state_dir=tmp_path_factory.mktemp("s"),
+        dev_signing_key=SecretStr(KEY),
+    )
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield Api(client, clock, keys)
+
+
+def ev(*kinds: str) -> list[dict[str, str]]:
+    return [
+        {
+            "kind": k.upper(),
+            "reference": f"doc/{k}.pdf",
+            "sha256": hashlib.sha256(k.encode()).hexdigest(),
+        }
+        for k in kinds
+    ]
+
+
+APPLICATION = """id status nextStep { stage { code requiredEvidence } action roles notBefore }
+  currentStage { code } stages { code } procedure evidence { kind }
+  history { stage action decision actor }"""
+ERRORS = """... on Error { __typename message }
+  ... on NoticePeriodNotElapsedError { endsAt }
+  ... on StandardNotMetError { criteria { criterion detail } }
+  ... on ValidationFailedError { path }"""
+PROPOSE = f"""mutation($input: ProposeExitListInput!) {{ proposeExitList(input: $input) {{
+  __typename ... on ProposeExitListSuccess {{ list {{ applications {{ {APPLICATION} }} }} }}
+  {ERRORS} }} }}"""
+PERFORM = f"""mutation($input: PerformStageInput!) {{ performStage(input: $input) {{
+  __typename ... on ApplicationSuccess {{ application {{ {APPLICATION} }} }} {ERRORS} }} }}"""
+POST = f"""mutation($input: PostNoticeInput!) {{ postNotice(input: $input) {{
+  __typename ... on ApplicationSuccess {{ application {{ {APPLICATION} }} }} {ERRORS} }} }}"""
+EVIDENCE = {
+    "verification": ["verification_record", "household_acknowledgment"],
+    "announcement_hlj_village": ["filing_receipt"],
+}
+
+
+def other_than(application: dict[str, Any], role: Role) -> int:
+    """The official (1 or 2) of ``role`` who did not approve the previous stage."""
+    order = [s["code"] for s in application["stages"]]
+    index = order.index(application["nextStep"]["stage"]["code"])
+    if index == 0:
+        return 1
+    approvals = [
+        h["actor"]
+        for h in application["history"]
+        if h["stage"] == order[index - 1] and h["decision"] == "APPROVE"
+    ]
+    return 2 if approvals and approvals[-1] == f"{role}-1" else 1
+
+
+async def drive(api: Api, application: dict[str, Any], province: str) -> dict[str, Any]:
+    """Follow nextStep to the end, alternating officials so no one does two stages running."""
+    while application["nextStep"] is not None:
+        step = application["nextStep"]
+        role = Role(step["roles"][0].lower())
+        stage = step["stage"]["code"]
+        token = api.token(role, province, other_than(application, role))
+        if step["action"] == "POST_NOTICE":
+            data = await api.gql(
+                POST,
+                token,
+                input={
+                    "applicationId": application["id"],
+                    "stage": stage,
+                    "evidence": ev("notice_posting"),
+                },
+            )
+            application = data["postNotice"]["application"]
+            ends = datetime.fromisoformat(application["nextStep"]["notBefore"])
+            api.clock.now = ends
+            continue
+        needed = [
+            k.lower()
+            for k in step["stage"]["requiredEvidence"]
+            if not (k == "NOTICE_POSTING" and step["notBefore"])
+        ]
+        if step["stage"]["code"] == "evaluation" and province == "37":
+            needed = [k for k in needed if k != "evaluation_report"]  # the evaluator's
+        data = await api.gql(
+            PERFORM,
+            token,
+            input={
+                "applicationId": application["id"],
+                "stage": stage,
+                "decision": "APPROVE",
+                "evidence": ev(*needed),
+            },
+        )
+        result = data["performStage"]
+        assert result["__typename"] == "ApplicationSuccess", result
+        application = result["application"]
+        api.clock.now += timedelta(hours=1)
+    return application
+
+
+async def test_heilongjiang_household_over_http(api: Api) -> None:
+    propose = {
+        "subjectKind": "HOUSEHOLD",
+        "unitCode": HLJ_VILLAGE,
+        "year": 2016,
+        "subjects": [api.keys[HLJ_VILLAGE]],
+        "evidence": ev("assembly_minutes"),
+    }
+    anonymous = await api.gql(PROPOSE, None, input=propose)
+    assert anonymous["proposeExitList"]["__typename"] == "NotPermittedError"
+    lanshan = await api.gql(PROPOSE, api.token(Role.VILLAGE_COMMITTEES, "37"), input=propose)
+    assert lanshan["proposeExitList"]["__typename"] == "NotFoundError"
+    team = await api.gql(PROPOSE, api.token(Role.RESIDENT_WORK_TEAM, "23"), input=propose)
+    assert team["proposeExitList"]["__typename"] == "NotPermittedError"
+    data = await api.gql(PROPOSE, api.token(Role.VILLAGE_COMMITTEES, "23"), input=propose)
+    (application,) = data["proposeExitList"]["list"]["applications"]
+    assert application["procedure"] == "heilongjiang v1"
+
+    inbox = await api.gql(
+        "{ viewer { inbox { id nextStep { action } } } }", api.token(Role.RESIDENT_WORK_TEAM, "23")
+    )
+    assert application["id"] in [a["id"] for a in inbox["viewer"]["inbox"]]
+    wrong = await api.gql(
+        PERFORM,
+        api.token(Role.TOWNSHIP_GOVERNMENT, "23"),
+        input={
+            "applicationId": application["id"],
+            "stage": "verification",
+            "decision": "APPROVE",
+            "evidence": ev(*EVIDENCE["verification"]),
+        },
+    )
+    assert wrong["performStage"]["__typename"] == "NotPermittedError"
+    elsewhere = await api.gql(
+        PERFORM,
+        api.token(Role.RESIDENT_WORK_TEAM, "37"),
+        input={
+            "applicationId": application["id"],
+            "stage": "verification",
+            "decision": "APPROVE",
+            "evidence": ev(*EVIDENCE["verification"]),
+        },
+    )
+    assert elsewhere["performStage"]["__typename"] == "NotFoundError"
+    nobody = await api.gql(
+        PERFORM,
+        None,
+        input={"applicationId": application["id"], "stage": "verification", "decision": "APPROVE"},
+    )
+    assert nobody["performStage"]["__typename"] == "NotPermittedError"
+
+    done = await drive(api, application, "23")
+    assert done["status"] == "EXITED"
+    household = await api.gql(
+        '{ jurisdiction(code: "%s") { households(first: 5) { edges { node { exitAttribute '
+        "phone members { idNumber } } } } } }" % HLJ_VILLAGE,
+        api.token(Role.TOWNSHIP_GOVERNMENT, "23"),
+    )
+    node = household["jurisdiction"]["households"]["edges"][0]["node"]
+    assert node["exitAttribute"] == "EXITED_SUPPORTED"
+    assert "*" not in node["members"][0]["idNumber"]  # the township sees it in full
+    village_view = await api.gql(
+        '{ jurisdiction(code: "%s") { households(first: 5) { edges { node { '
+        "members { idNumber } } } } } }" % HLJ_VILLAGE,
+        api.token(Role.VILLAGE_COMMITTEES, "23"),
+    )
+    masked = village_view["jurisdiction"]["households"]["edges"][0]["node"]["members"][0]
+    assert "********" in masked["idNumber"]
+
+
+async def test_notice_objection_and_errors_over_http(api: Api) -> None:
+    propose = {
+        "subjectKind": "HOUSEHOLD",
+        "unitCode": LS_VILLAGE,
+        "year": 2016,
+        "subjects": [api.keys[LS_VILLAGE]],
+        "evidence": ev("assembly_minutes"),
+    }
+    data = await api.gql(PROPOSE, api.token(Role.VILLAGE_COMMITTEES, "37"), input=propose)
+    (application,) = data["proposeExitList"]["list"]["applications"]
+    again = await api.gql(PROPOSE, api.token(Role.VILLAGE_COMMITTEES, "37", 2), input=propose)
+    assert again["proposeExitList"]["__typename"] == "InvalidTransitionError"
+    data = await api.gql(
+        PERFORM,
+        api.token(Role.RESIDENT_WORK_TEAM, "37"),
+        input={
+            "applicationId": application["id"],
+            "stage": "verification",
+            "decision": "APPROVE",
+            "evidence": ev("verification_record"),
+        },
+    )
+    assert data["performStage"]["path"] == ["evidence"]
+    data = await api.gql(
+        PERFORM,
+        api.token(Role.RESIDENT_WORK_TEAM, "37"),
+        input={
+            "applicationId": application["id"],
+            "stage": "verification",
+            "decision": "APPROVE",
+            "evidence": ev(*EVIDENCE["verification"]),
+        },
+    )
+    data = await api.gql(
+        POST,
+        api.token(Role.VILLAGE_COMMITTEES, "37", 2),
+        input={
+            "applicationId": application["id"],
+            "stage": "village_notice",
+            "evidence": ev("notice_posting"),
+        },
+    )
+    early = await api.gql(
+        PERFORM,
+        api.token(Role.VILLAGE_COMMITTEES, "37", 2),
+        input={
+            "applicationId": application["id"],
+            "stage": "village_notice",
+            "decision": "APPROVE",
+        },
+    )
+    assert early["performStage"]["__typename"] == "NoticePeriodNotElapsedError"
+    assert early["performStage"]["endsAt"] == (api.clock.now + timedelta(days=7)).isoformat()
+    objection = await api.gql(
+        """mutation($input: RaiseObjectionInput!) { raiseObjection(input: $input) {
+        __typename ... on ObjectionSuccess { objection { id } } } }""",
+        None,
+        input={"applicationId": application["id"], "content": "收入未如实登记"},
+    )
+    objection_id = objection["raiseObjection"]["objection"]["id"]
+    resolved = await api.gql(
+        """mutation($input: ResolveObjectionInput!) { resolveObjection(input: $input) {
+        __typename ... on ObjectionSuccess { objection { outcome } } } }""",
+        api.token(Role.RESIDENT_WORK_TEAM, "37", 2),
+        input={"objectionId": objection_id, "upheld": False, "resolution": "经核实属实"},
+    )
+    assert resolved["resolveObjection"]["objection"]["outcome"] == "dismissed"
+    node = await api.gql(
+        "query($id: ID!) { node(id: $id) { ... on ExitApplication { "
+        "currentStage { code } objections { outcome } } } }",
+        api.token(Role.TOWNSHIP_GOVERNMENT, "37"),
+        id=application["id"],
+    )
+    assert node["node"]["currentStage"]["code"] == "verification"
+    hidden = await api.gql(
+        "query($id: ID!) { node(id: $id) { id } }",
+        api.token(Role.TOWNSHIP_GOVERNMENT, "23"),
+        id=application["id"],
+    )
+    assert hidden["node"] is None
+    current = await api.gql(
+        f"query($id: ID!) {{ node(id: $id) {{ ... on ExitApplication {{ {APPLICATION} }} }} }}",
+        api.token(Role.TOWNSHIP_GOVERNMENT, "37"),
+        id=application["id"],
+    )
+    done = await drive(api, current["node"], "37")
+    assert done["status"] == "EXITED"
+
+
+async def test_villages_and_a_county_over_http(api: Api) -> None:
+    hlj = await api.gql(
+        PROPOSE,
+        api.token(Role.COUNTY_LEADING_GROUP, "23"),
+        input={
+            "subjectKind": "VILLAGE",
+            "unitCode": HLJ_COUNTY,
+            "year": 2016,
+            "subjects": [HLJ_VILLAGE],
+            "evidence": ev("investigation_report"),
+        },
+    )
+    (village,) = hlj["proposeExitList"]["list"]["applications"]
+    done = await drive(api, village, "23")
+    assert done["status"] == "EXITED"
+
+    county = await api.gql(
+        PROPOSE,
+        api.token(Role.COUNTY_LEADING_GROUP, "23"),
+        input={
+            "subjectKind": "COUNTY",
+            "unitCode": HLJ_COUNTY,
+            "year": 2016,
+            "subjects": [HLJ_COUNTY],
+            "evidence": ev("application_document"),
+        },
+    )
+    (application,) = county["proposeExitList"]["list"]["applications"]
+    done = await drive(api, application, "23")
+    assert done["status"] == "EXITED"
+    inspected = [h for h in done["history"] if h["stage"] == "evaluation_inspection"]
+    assert inspected[0]["actor"].startswith("state_council_leading_group")
+
+    lanshan = await api.gql(
+        PROPOSE,
+        api.token(Role.TOWNSHIP_GOVERNMENT, "37"),
+        input={
+            "subjectKind": "VILLAGE",
+            "unitCode": LS_VILLAGE[:9],
+            "year": 2016,
+            "subjects": [LS_VILLAGE],
+            "evidence": ev("investigation_report"),
+        },
+    )
+    (village,) = lanshan["proposeExitList"]["list"]["applications"]
+    village = await drive_until(api, village, "37", "evaluation")
+    assigned = await api.gql(
+        """mutation($input: AssignEvaluatorInput!) { assignEvaluator(input: $input) {
+        __typename } }""",
+        api.token(Role.COUNTY_LEADING_GROUP, "37"),
+        input={"applicationId": village["id"], "evaluator": "third_party_evaluator-1"},
+    )
+    assert assigned["assignEvaluator"]["__typename"] == "ApplicationSuccess"
+    report = await api.gql(
+        f"""mutation($input: SubmitEvaluationInput!) {{ submitEvaluation(input: $input) {{
+        __typename ... on ApplicationSuccess {{ application {{ {APPLICATION} }} }} }} }}""",
+        api.token(Role.THIRD_PARTY_EVALUATOR, "37"),
+        input={"applicationId": village["id"], "report": ev("evaluation_report")[0]},
+    )
+    done = await drive(api, report["submitEvaluation"]["application"], "37")
+    assert done["status"] == "EXITED"
+
+
+async def drive_until(
+    api: Api, application: dict[str, Any], province: str, stop: str
+) -> dict[str, Any]:
+    while application["nextStep"]["stage"]["code"] != stop:
+        step = application["nextStep"]
+        role = Role(step["roles"][0].lower())
+        token = api.token(role, province, other_than(application, role))
+        if step["action"] == "POST_NOTICE":
+            data = await api.gql(
+                POST,
+                token,
+                input={
+                    "applicationId": application["id"],
+                    "stage": step["stage"]["code"],
+                    "evidence": ev("notice_posting"),
+                },
+            )
+            application = data["postNotice"]["application"]
+            api.clock.now = datetime.fromisoformat(application["nextStep"]["notBefore"])
+            continue
+        data = await api.gql(
+            PERFORM,
+            token,
+            input={
+                "applicationId": application["id"],
+                "stage": step["stage"]["code"],
+                "decision": "APPROVE",
+                "evidence": [],
+            },
+        )
+        application = data["performStage"]["application"]
+    return application
