@@ -194,6 +194,8 @@ PERFORM = f"""mutation($input: PerformStageInput!) {{ performStage(input: $input
   __typename ... on ApplicationSuccess {{ application {{ {APPLICATION} }} }} {ERRORS} }} }}"""
 POST = f"""mutation($input: PostNoticeInput!) {{ postNotice(input: $input) {{
   __typename ... on ApplicationSuccess {{ application {{ {APPLICATION} }} }} {ERRORS} }} }}"""
+MEMBERS = """query($code: String!) { jurisdiction(code: $code) { households(first: 5) {
+  edges { node { exitAttribute phone members { idNumber } } } } } }"""
 EVIDENCE = {
     "verification": ["verification_record", "household_acknowledgment"],
     "announcement_hlj_village": ["filing_receipt"],
