@@ -314,18 +314,12 @@ async def test_heilongjiang_household_over_http(api: Api) -> None:
 
     done = await drive(api, application, "23")
     assert done["status"] == "EXITED"
-    household = await api.gql(
-        '{ jurisdiction(code: "%s") { households(first: 5) { edges { node { exitAttribute '
-        "phone members { idNumber } } } } } }" % HLJ_VILLAGE,
-        api.token(Role.TOWNSHIP_GOVERNMENT, "23"),
-    )
+    household = await api.gql(MEMBERS, api.token(Role.TOWNSHIP_GOVERNMENT, "23"), code=HLJ_VILLAGE)
     node = household["jurisdiction"]["households"]["edges"][0]["node"]
     assert node["exitAttribute"] == "EXITED_SUPPORTED"
     assert "*" not in node["members"][0]["idNumber"]  # the township sees it in full
     village_view = await api.gql(
-        '{ jurisdiction(code: "%s") { households(first: 5) { edges { node { '
-        "members { idNumber } } } } } }" % HLJ_VILLAGE,
-        api.token(Role.VILLAGE_COMMITTEES, "23"),
+        MEMBERS, api.token(Role.VILLAGE_COMMITTEES, "23"), code=HLJ_VILLAGE
     )
     masked = village_view["jurisdiction"]["households"]["edges"][0]["node"]["members"][0]
     assert "********" in masked["idNumber"]
