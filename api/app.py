@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,12 +14,11 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from api.auth.middleware import BearerAuth
-from api.auth.tokens import verify_dev_token
+from api.auth.tokens import ProductionVerifier, verify_dev_token
 from api.authz.enforcer import Authorizer
 from api.config import Settings, get_settings
 from api.db.session import create_engine, session_factory
 from api.domain.roles import Principal
-from api.errors import ConfigurationError
 from api.http_limits import BodySizeLimit
 from api.policy_files import standards
 from api.procedure_files import book
@@ -37,6 +36,7 @@ class TuopinGraphQL(GraphQL[Context, None]):
             authorizer=state.authorizer,
             book=state.book,
             clock=state.clock,
+            introspection=state.introspection,
         )
 
 
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
         app.state.book = procedures
         app.state.authorizer = Authorizer()
         app.state.clock = clock
+        app.state.introspection = settings.is_dev
         try:
             yield
         finally:
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
     return app
 
 
-def _verifier(settings: Settings) -> Any:
+def _verifier(settings: Settings) -> Callable[[str], Principal]:
     if settings.is_dev:
         key = settings.signing_key()
 
@@ -87,9 +88,13 @@ def _verifier(settings: Settings) -> Any:
             return verify_dev_token(token, key=key)
 
         return verify
-    raise ConfigurationError(
-        "production token verification (RS256/ES256 with JWKS) is not built yet; "
-        "run in dev mode (TUOPIN_MODE=dev)"
+    assert settings.jwt_issuer is not None  # require_production_secrets checked these
+    assert settings.jwt_audience is not None
+    return ProductionVerifier(
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        public_key_file=settings.jwt_public_key_file,
+        jwks_file=settings.jwt_jwks_file,
     )
 
 

@@ -1,4 +1,8 @@
-"""Dev access tokens: HS256 JWTs signed with the dev key.
+"""Access tokens.
+
+Dev mode signs and verifies HS256 with its own key. Production verifies RS256 or
+ES256 tokens from the identity provider against a configured public key (PEM) or
+JWKS file, checking issuer, audience and expiry; HS256 is never accepted there.
 
 Claims: ``sub`` (who), ``role``, ``jur`` (division code; ``""`` for national
 roles), ``iss``, ``aud``, ``iat``, ``exp``.
@@ -7,6 +11,8 @@ roles), ``iss``, ``aud``, ``iat``, ``exp``.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import jwt
 
@@ -40,13 +46,60 @@ def issue_dev_token(
 
 
 def verify_dev_token(token: str, *, key: str) -> Principal:
+    return _verify(token, key, algorithms=[ALGORITHM], issuer=DEV_ISSUER, audience=AUDIENCE)
+
+
+PRODUCTION_ALGORITHMS = ["RS256", "ES256"]
+
+
+class ProductionVerifier:
+    """Verifies identity-provider tokens against a PEM public key or a JWKS file."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        public_key_file: Path | None = None,
+        jwks_file: Path | None = None,
+    ) -> None:
+        self._issuer = issuer
+        self._audience = audience
+        self._pem = public_key_file.read_text(encoding="ascii") if public_key_file else None
+        self._jwks = (
+            jwt.PyJWKSet.from_json(jwks_file.read_text(encoding="utf-8")) if jwks_file else None
+        )
+
+    def __call__(self, token: str) -> Principal:
+        key: Any = self._pem
+        if self._jwks is not None:
+            try:
+                kid = jwt.get_unverified_header(token).get("kid")
+            except jwt.InvalidTokenError as exc:
+                raise InvalidToken(f"the access token is invalid: {exc}") from None
+            match = next((k for k in self._jwks.keys if k.key_id == kid), None)
+            if match is None:
+                raise InvalidToken("the access token is signed by an unknown key")
+            key = match
+        return _verify(
+            token,
+            key,
+            algorithms=PRODUCTION_ALGORITHMS,
+            issuer=self._issuer,
+            audience=self._audience,
+        )
+
+
+def _verify(
+    token: str, key: Any, *, algorithms: list[str], issuer: str, audience: str
+) -> Principal:
     try:
         claims = jwt.decode(
             token,
             key,
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            issuer=DEV_ISSUER,
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
             options={"require": ["sub", "role", "jur", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError:

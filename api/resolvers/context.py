@@ -52,6 +52,7 @@ class Context:
     authorizer: Authorizer
     book: ProcedureBook
     clock: Clock = utc_now
+    introspection: bool = True
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -29,12 +33,30 @@ def _unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, TuopinError)
 
 
+class IntrospectionGate(SchemaExtension):
+    """Refuses introspection unless the request's context allows it (dev mode only).
+
+    One schema serves every app in the process (relay fields convert once), so the
+    choice is made per request; ValidationCache keys on the rules, so it stays correct.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if not getattr(context, "introspection", False):
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoSchemaIntrospectionCustomRule,
+            )
+        yield
+
+
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
+            IntrospectionGate,
             lambda: QueryDepthLimiter(max_depth=12),
             lambda: MaxTokensLimiter(max_token_count=5_000),
             lambda: MaxAliasesLimiter(max_alias_count=30),
