@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 
 from api.errors import ValidationFailed
 
@@ -22,3 +23,19 @@ def decode_household(cursor: str) -> tuple[str, int]:
         return code, int(ident)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ValidationFailed("the cursor is not one this API gave out", path=("after",)) from None
+
+
+def decode_application(cursor: str, *, by_update: bool) -> tuple[datetime, int] | tuple[int]:
+    """An application cursor for the ordering it was issued under."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        parts = raw.split("\x1f")
+        if by_update and len(parts) == 2:
+            return datetime.fromisoformat(parts[0]), int(parts[1])
+        if not by_update and len(parts) == 1:
+            return (int(parts[0]),)
+        raise ValueError(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValidationFailed(
+            "the cursor is not one this API gave out for this ordering", path=("after",)
+        ) from None

@@ -20,14 +20,24 @@ class HouseholdPage:
 
 
 async def page_under(
-    context: Context, *, code: str, first: int, after: str | None
+    context: Context,
+    *,
+    code: str,
+    first: int,
+    after: str | None,
+    exit_attributes: tuple[str, ...] = (),
 ) -> HouseholdPage:
     if not 0 < first <= MAX_PAGE:
         raise ValidationFailed(f"first must be between 1 and {MAX_PAGE}", path=("first",))
     position = None if after is None else cursors.decode_household(after)
     rows = await context.read(
         lambda s: household_repo.page(
-            s, scope=context.scope, under=code, after=position, first=first
+            s,
+            scope=context.scope,
+            under=code,
+            after=position,
+            first=first,
+            exit_attributes=exit_attributes,
         )
     )
     return HouseholdPage(rows=rows[:first], has_next=len(rows) > first)

@@ -7,6 +7,12 @@ from strawberry import relay
 
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.domain.jurisdictions import validate_code
+from api.schema import connections
+from api.schema.connections import (
+    ApplicationConnection,
+    ApplicationFilterInput,
+    ApplicationOrder,
+)
 from api.schema.types import Info, Jurisdiction
 from api.schema.viewer import Viewer, viewer_of
 
@@ -16,6 +22,21 @@ class Query:
     node: relay.Node | None = relay.node(
         description="Any object by its global ID; null if it does not exist or you may not see it."
     )
+
+    @strawberry.field(
+        description="Exit applications you may see, with filters; keyset pages of at most 100."
+    )
+    async def applications(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: ApplicationFilterInput | None = None,
+        order: ApplicationOrder = ApplicationOrder.CREATED,
+    ) -> ApplicationConnection:
+        return await connections.applications(
+            info, first=first, after=after, filter=filter, order=order
+        )
 
     @strawberry.field(description="The signed-in official; null for the public.")
     def viewer(self, info: Info) -> Viewer | None:

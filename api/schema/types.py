@@ -11,6 +11,7 @@ from strawberry import relay
 from api.db.models import Household as HouseholdRow
 from api.db.models import Jurisdiction as JurisdictionRow
 from api.db.models import Member as MemberRow
+from api.db.repositories import households as household_repo
 from api.domain.jurisdictions import Level
 from api.domain.register import (
     Education,
@@ -218,6 +219,17 @@ class PageInfo:
 class HouseholdConnection:
     edges: list[HouseholdEdge]
     page_info: PageInfo
+    under: strawberry.Private[str]
+    exit_attributes: strawberry.Private[tuple[str, ...]]
+
+    @strawberry.field(description="Counted only when asked for.")
+    async def total_count(self, info: Info) -> int:
+        scope = info.context.scope
+        return await info.context.read(
+            lambda s: household_repo.count_under(
+                s, scope=scope, under=self.under, exit_attributes=self.exit_attributes
+            )
+        )
 
 
 @strawberry.type(description="行政区划单位. Public: it is the statistical division table.")
@@ -266,10 +278,15 @@ class Jurisdiction(relay.Node):
         "in (village, id) order."
     )
     async def households(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        exit_attribute: list[ExitAttribute] | None = None,
     ) -> HouseholdConnection:
+        wanted = tuple(a.value for a in exit_attribute or ())
         page = await household_resolvers.page_under(
-            info.context, code=self.code, first=first, after=after
+            info.context, code=self.code, first=first, after=after, exit_attributes=wanted
         )
         edges = [
             HouseholdEdge(cursor=household_resolvers.cursor_of(row), node=Household.of(row))
@@ -280,4 +297,6 @@ class Jurisdiction(relay.Node):
             page_info=PageInfo(
                 has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
             ),
+            under=self.code,
+            exit_attributes=wanted,
         )

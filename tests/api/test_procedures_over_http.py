@@ -509,3 +509,42 @@ async def drive_until(
         )
         application = data["performStage"]["application"]
     return application
+
+
+APPLICATIONS = """query($first: Int!, $after: String, $filter: ApplicationFilterInput,
+  $order: ApplicationOrder!) { applications(first: $first, after: $after, filter: $filter,
+  order: $order) { totalCount edges { cursor node { id status subjectKind unitCode } }
+  pageInfo { hasNextPage endCursor } } }"""
+
+
+@pytest.mark.parametrize("order", ["CREATED", "LEAST_RECENTLY_UPDATED"])
+async def test_applications_page_by_keyset_with_filters(api: Api, order: str) -> None:
+    """Runs after the walks above, which left exited applications in both provinces."""
+    province = api.token(Role.PROVINCIAL_LEADING_GROUP, "23")
+    seen: list[str] = []
+    after = None
+    while True:
+        data = await api.gql(
+            APPLICATIONS, province, first=1, after=after, order=order, filter={"status": ["EXITED"]}
+        )
+        page = data["applications"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        assert all(e["node"]["unitCode"].startswith("23") for e in page["edges"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == page["totalCount"] >= 3
+    villages = await api.gql(
+        APPLICATIONS,
+        province,
+        first=10,
+        order=order,
+        filter={"subjectKind": "VILLAGE", "under": HLJ_COUNTY},
+    )
+    assert villages["applications"]["totalCount"] == 1
+    lanshan = await api.gql(
+        APPLICATIONS, api.token(Role.COUNTY_LEADING_GROUP, "37"), first=10, order=order, filter=None
+    )
+    assert {e["node"]["unitCode"][:6] for e in lanshan["applications"]["edges"]} == {"371302"}
+    public = await api.gql(APPLICATIONS, None, first=10, order=order, filter=None)
+    assert public["applications"]["totalCount"] == 0

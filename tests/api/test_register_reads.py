@@ -126,3 +126,18 @@ async def test_oversized_bodies_and_deep_queries_are_refused(
     deep = "{ provinces { " + "children { " * 14 + "code" + " }" * 14 + " } }"
     body = await gql(deep)
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+async def test_household_filters_and_total_count(gql: GraphQL) -> None:
+    query = """query($code: String!, $attrs: [ExitAttribute!]) { jurisdiction(code: $code) {
+      all: households(first: 1) { totalCount }
+      poor: households(first: 100, exitAttribute: $attrs) { totalCount
+        edges { node { exitAttribute } } } } }"""
+    actor = (Role.COUNTY_LEADING_GROUP, "230231")
+    body = await gql(query, as_=actor, code=VILLAGE, attrs=["NOT_EXITED"])
+    village = body["data"]["jurisdiction"]
+    poor = village["poor"]
+    assert 0 < poor["totalCount"] < village["all"]["totalCount"]
+    assert {e["node"]["exitAttribute"] for e in poor["edges"]} == {"NOT_EXITED"}
+    outside = await gql(query, as_=(Role.COUNTY_LEADING_GROUP, "371302"), code=VILLAGE, attrs=None)
+    assert outside["data"]["jurisdiction"]["all"]["totalCount"] == 0

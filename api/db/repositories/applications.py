@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
@@ -17,7 +18,7 @@ from api.db.models import (
     StageRecord,
     VillageIndicators,
 )
-from api.db.repositories.scoping import in_scope
+from api.db.repositories.scoping import in_scope, in_subtree
 from api.domain.jurisdictions import Scope
 from api.domain.procedures import Decision, EvidenceKind
 
@@ -240,3 +241,56 @@ async def waiting_on(
         .limit(first)
     )
     return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationFilter:
+    under: str | None = None
+    statuses: tuple[str, ...] = ()
+    stage: str | None = None
+    year: int | None = None
+    subject_kind: str | None = None
+
+
+def _filtered(scope: Scope, where: ApplicationFilter) -> Select[ExitApplication]:
+    query = select(ExitApplication).where(in_scope(ExitApplication.unit_code, scope))
+    if where.under:
+        query = query.where(in_subtree(ExitApplication.unit_code, where.under))
+    if where.statuses:
+        query = query.where(ExitApplication.status.in_(where.statuses))
+    if where.stage:
+        query = query.where(ExitApplication.stage == where.stage)
+    if where.year is not None:
+        query = query.where(ExitApplication.year == where.year)
+    if where.subject_kind:
+        query = query.where(ExitApplication.subject_kind == where.subject_kind)
+    return query
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    where: ApplicationFilter,
+    by_update: bool,
+    after: tuple[datetime, int] | tuple[int] | None,
+    first: int,
+) -> list[ExitApplication]:
+    """Keyset page: by id, or by (updated_at, id) for "waiting longest first"."""
+    query = _filtered(scope, where)
+    if by_update:
+        if after is not None:
+            query = query.where(
+                tuple_(ExitApplication.updated_at, ExitApplication.id) > tuple_(*after)
+            )
+        query = query.order_by(ExitApplication.updated_at, ExitApplication.id)
+    else:
+        if after is not None:
+            query = query.where(ExitApplication.id > after[-1])
+        query = query.order_by(ExitApplication.id)
+    return list(await session.scalars(query.limit(first + 1)))
+
+
+async def count(session: AsyncSession, *, scope: Scope, where: ApplicationFilter) -> int:
+    subquery = _filtered(scope, where).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Assessment, Household, IncomeRecord, Member
@@ -19,6 +19,15 @@ HouseholdKey = tuple[str, int]
 """Keyset position of a household: (village_code, id)."""
 
 
+def _under(scope: Scope, under: str, exit_attributes: Sequence[str]) -> Select[Household]:
+    query = select(Household).where(
+        in_subtree(Household.village_code, under), in_scope(Household.village_code, scope)
+    )
+    if exit_attributes:
+        query = query.where(Household.exit_attribute.in_(exit_attributes))
+    return query
+
+
 async def page(
     session: AsyncSession,
     *,
@@ -26,14 +35,13 @@ async def page(
     under: str,
     after: HouseholdKey | None,
     first: int,
+    exit_attributes: Sequence[str] = (),
 ) -> list[Household]:
     """Up to ``first`` households under ``under`` that ``scope`` may see, after ``after``.
 
     Returns one row more than asked when there is a next page; the caller trims it.
     """
-    query = select(Household).where(
-        in_subtree(Household.village_code, under), in_scope(Household.village_code, scope)
-    )
+    query = _under(scope, under, exit_attributes)
     if after is not None:
         query = query.where(tuple_(Household.village_code, Household.id) > tuple_(*after))
     query = query.order_by(Household.village_code, Household.id).limit(first + 1)
@@ -123,3 +131,10 @@ async def members_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, lis
     for row in rows:
         grouped[row.household_id].append(row)
     return grouped
+
+
+async def count_under(
+    session: AsyncSession, *, scope: Scope, under: str, exit_attributes: Sequence[str] = ()
+) -> int:
+    subquery = _under(scope, under, exit_attributes).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
