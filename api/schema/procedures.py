@@ -14,11 +14,12 @@ from api.db.models import Objection as ObjectionRow
 from api.db.models import StageRecord as RecordRow
 from api.db.repositories import applications as app_repo
 from api.domain.engine import Status
-from api.domain.procedures import Decision, EvidenceKind, Stage, parse_procedure
+from api.domain.procedures import Decision, EvidenceKind, Stage
 from api.domain.register import CountyDesignation, SubjectKind
 from api.domain.roles import Role
 from api.resolvers.context import Context
 from api.schema.enums import NextAction
+from api.services.exits import snapshot
 
 Info = strawberry.Info[Context, None]
 
@@ -175,7 +176,7 @@ class ExitApplication(relay.Node):
     async def _flow(self, info: Info):  # type: ignore[no-untyped-def]
         row = await info.context.loaders.application.version.load(self.version_id)
         assert row is not None
-        procedure = parse_procedure(row.definition)
+        procedure = snapshot(row)
         return procedure, procedure.for_kind(self.subject_kind)
 
     @strawberry.field(description="The procedure and version this application follows.")

@@ -528,10 +528,16 @@ async def _load(
 async def _procedure(env: Env, application: ExitApplication) -> tuple[Procedure, SubjectProcedure]:
     """The procedure the application started under, from its stored snapshot."""
     row = await app_repo.version(env.session, application.procedure_version_id)
+    procedure = snapshot(row)
+    return procedure, procedure.for_kind(application.subject_kind)
+
+
+def snapshot(row: ProcedureVersion) -> Procedure:
+    """The parsed procedure of a stored version, parsed once per process."""
     procedure = _PARSED.get(row.digest)
     if procedure is None:
         procedure = _PARSED[row.digest] = parse_procedure(row.definition)
-    return procedure, procedure.for_kind(application.subject_kind)
+    return procedure
 
 
 _PARSED: dict[str, Procedure] = {}

@@ -1,0 +1,58 @@
+"""No N+1: a page of households with nested village, county and current application runs
+the same number of SQL statements whatever its size."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from api.app import create_app
+from api.config import Settings
+from api.domain.roles import Role
+from tests.api.conftest import token_for
+
+PAGE = """query($first: Int!) { jurisdiction(code: "230231") {
+  households(first: $first) { edges { node {
+    registryNo headName size(year: 2016) perCapitaNetIncome(year: 2016) exitAttribute phone
+    village { name parent { name } } county { name }
+    members { name idNumber }
+    currentApplication { status currentStage { code } nextStep { action } }
+  } } } } }"""
+
+
+@pytest.fixture
+async def counted(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, list[str]]]:
+    app = create_app(settings)
+    statements: list[str] = []
+    async with app.router.lifespan_context(app):
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(app.state.engine.sync_engine, "before_cursor_execute", count)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client, statements
+
+
+async def test_a_50_row_page_runs_as_many_statements_as_a_5_row_page(
+    counted: tuple[httpx.AsyncClient, list[str]],
+) -> None:
+    client, statements = counted
+    headers = {"Authorization": f"Bearer {token_for(Role.COUNTY_LEADING_GROUP, '230231')}"}
+    sizes = {}
+    for first in (5, 50):
+        statements.clear()
+        response = await client.post("/graphql", json={"query": PAGE,
+                                                       "variables": {"first": first}},
+                                     headers=headers)
+        body = response.json()
+        assert "errors" not in body, body
+        assert len(body["data"]["jurisdiction"]["households"]["edges"]) == first
+        sizes[first] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    assert sizes[5] == sizes[50], sizes
+    assert sizes[50] <= 12, sizes
