@@ -173,3 +173,27 @@ def policy(
     for path in stale:
         path.write_text(outputs[path], encoding="utf-8")
         typer.echo(f"wrote {path.relative_to(ROOT)}")
+
+
+@app.command()
+def schema(
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail if api/schema/schema.graphql is out of date.")
+    ] = False,
+) -> None:
+    """Write the SDL snapshot of the GraphQL schema to api/schema/schema.graphql."""
+    from api.schema.schema import schema as graphql_schema
+
+    path = ROOT / "api" / "schema" / "schema.graphql"
+    sdl = graphql_schema.as_str() + "\n"
+    current = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if check:
+        if current != sdl:
+            raise ConfigurationError(
+                "api/schema/schema.graphql is out of date; run `tuopin schema`"
+            )
+        typer.echo("schema snapshot is up to date")
+        return
+    if current != sdl:
+        path.write_text(sdl, encoding="utf-8")
+        typer.echo("wrote api/schema/schema.graphql")

@@ -47,9 +47,9 @@ async def test_a_50_row_page_runs_as_many_statements_as_a_5_row_page(
     sizes = {}
     for first in (5, 50):
         statements.clear()
-        response = await client.post("/graphql", json={"query": PAGE,
-                                                       "variables": {"first": first}},
-                                     headers=headers)
+        response = await client.post(
+            "/graphql", json={"query": PAGE, "variables": {"first": first}}, headers=headers
+        )
         body = response.json()
         assert "errors" not in body, body
         assert len(body["data"]["jurisdiction"]["households"]["edges"]) == first
