@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,6 +29,18 @@ from api.schema.schema import schema
 
 
 class TuopinGraphQL(GraphQL[Context, None]):
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson raises JSONDecodeError (a json.JSONDecodeError) for invalid UTF-8 too,
+        # which Strawberry answers with 400; json.loads would raise UnicodeDecodeError (500).
+        decoded = orjson.loads(data)
+        if not isinstance(decoded, dict):
+            # Strawberry expects an object here and fails with a 500 on `0` or `"x"`.
+            raise HTTPException(400, "the request body must be a JSON object")
+        return decoded
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.app.state
         return Context(

@@ -16,6 +16,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.relay.types import GlobalIDValueError, InvalidGlobalIDError
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import TuopinError
@@ -30,7 +31,8 @@ def _unexpected(error: GraphQLError) -> bool:
     errors keep their message; anything else becomes "Unexpected error.".
     """
     original = error.original_error
-    return original is not None and not isinstance(original, TuopinError)
+    expected = (TuopinError, GlobalIDValueError, InvalidGlobalIDError)
+    return original is not None and not isinstance(original, expected)
 
 
 class IntrospectionGate(SchemaExtension):
