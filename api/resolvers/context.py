@@ -5,20 +5,26 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from api.authz.enforcer import Authorizer
+from api.db.models import Assessment as AssessmentRow
 from api.db.models import (
+    AuditEvent,
+    CountyDesignationRow,
     Evidence,
     ExitApplication,
+    ExitPlan,
+    IncomeRecord,
     Jurisdiction,
     Member,
     Objection,
     ProcedureVersion,
     StageRecord,
+    VillageDesignationRow,
 )
 from api.db.models import Household as HouseholdRow
 from api.db.repositories import applications as app_repo
@@ -94,6 +100,7 @@ class Loaders:
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
         self.household = HouseholdLoaders(context)
         self.application = ApplicationLoaders(context)
+        self.details = DetailLoaders(context)
 
     def incidence(self, year: int) -> DataLoader[str, UnitIncidence | None]:
         if year not in self._incidence:
@@ -208,3 +215,50 @@ class ApplicationLoaders:
         self.version = DataLoader[int, ProcedureVersion | None](versions)
         self.current_for_household = DataLoader[int, ExitApplication | None](by_household)
         self.by_id = DataLoader[int, ExitApplication | None](by_id)
+
+
+class DetailLoaders:
+    """Register details, designations, plans and audit trails, batched per request."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        read = context.read
+
+        async def villages(codes: Sequence[str]) -> list[VillageDesignationRow | None]:
+            found = await read(lambda s: jurisdiction_repo.village_designations(s, codes))
+            return [found.get(c) for c in codes]
+
+        async def counties(codes: Sequence[str]) -> list[CountyDesignationRow | None]:
+            found = await read(lambda s: jurisdiction_repo.county_designations(s, codes))
+            return [found.get(c) for c in codes]
+
+        async def audit(ids: Sequence[int]) -> list[list[AuditEvent]]:
+            found = await read(lambda s: app_repo.audit_for(s, ids))
+            return [found[i] for i in ids]
+
+        self.village_designation = DataLoader[str, VillageDesignationRow | None](villages)
+        self.county_designation = DataLoader[str, CountyDesignationRow | None](counties)
+        self.audit = DataLoader[int, list[AuditEvent]](audit)
+        self._yearly: dict[tuple[str, int], DataLoader[Any, Any]] = {}
+
+    def _by_year(
+        self, name: str, year: int, fetch: Callable[..., Awaitable[dict[Any, Any]]]
+    ) -> DataLoader[Any, Any]:
+        key = (name, year)
+        if key not in self._yearly:
+
+            async def load(keys: Sequence[Any]) -> list[Any]:
+                found = await self._context.read(lambda s: fetch(s, keys, year=year))
+                return [found[k] for k in keys]
+
+            self._yearly[key] = DataLoader(load)
+        return self._yearly[key]
+
+    def incomes(self, year: int) -> DataLoader[int, list[IncomeRecord]]:
+        return self._by_year("incomes", year, household_repo.income_records)
+
+    def assessments(self, year: int) -> DataLoader[int, list[AssessmentRow]]:
+        return self._by_year("assessments", year, household_repo.assessments)
+
+    def exit_plans(self, year: int) -> DataLoader[str, list[ExitPlan]]:
+        return self._by_year("plans", year, jurisdiction_repo.exit_plans)

@@ -22,12 +22,16 @@ from api.domain.register import (
     ExitAttribute,
     Health,
     HouseholdAttribute,
+    HousingGrade,
+    IncomeKind,
     LabourCapacity,
     PovertyCause,
+    RegionClass,
     Relation,
     SchoolingStatus,
     StandardKind,
     SubjectKind,
+    VillageDesignation,
 )
 from api.domain.roles import ROLES, Role
 from api.domain.standards import CRITERION_ZH, Criterion
@@ -53,6 +57,10 @@ labelled(Education, ZH[Education], description="文化程度")
 labelled(SchoolingStatus, ZH[SchoolingStatus], description="在校生状况")
 labelled(Health, ZH[Health], description="健康状况")
 labelled(LabourCapacity, ZH[LabourCapacity], description="劳动能力")
+labelled(HousingGrade, ZH[HousingGrade], description="住房安全等级")
+labelled(IncomeKind, ZH[IncomeKind], description="收入类别")
+labelled(RegionClass, ZH[RegionClass], description="地区类别")
+labelled(VillageDesignation, ZH[VillageDesignation], description="贫困村类别")
 labelled(Criterion, CRITERION_ZH, description="退出标准的一项")
 
 

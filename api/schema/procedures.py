@@ -18,6 +18,7 @@ from api.domain.procedures import Decision, EvidenceKind, Stage
 from api.domain.register import CountyDesignation, SubjectKind
 from api.domain.roles import Role
 from api.resolvers.context import Context
+from api.schema.details import AuditEvent
 from api.schema.enums import NextAction
 from api.services.exits import snapshot
 
@@ -224,6 +225,11 @@ class ExitApplication(relay.Node):
     async def objections(self, info: Info) -> list[Objection]:
         rows = await info.context.loaders.application.objections.load(self.id)
         return [Objection.of(r) for r in rows]
+
+    @strawberry.field(description="The ledger entries for this application, oldest first.")
+    async def audit_trail(self, info: Info) -> list[AuditEvent]:
+        rows = await info.context.loaders.details.audit.load(self.id)
+        return [AuditEvent.of(r) for r in rows]
 
     @strawberry.field
     async def evidence(self, info: Info) -> list[EvidenceItem]:

@@ -6,6 +6,7 @@ import strawberry
 from strawberry import relay
 
 from api.db.repositories import jurisdictions as jurisdiction_repo
+from api.db.repositories import standards as standard_repo
 from api.domain.jurisdictions import validate_code
 from api.schema import connections
 from api.schema.connections import (
@@ -13,6 +14,7 @@ from api.schema.connections import (
     ApplicationFilterInput,
     ApplicationOrder,
 )
+from api.schema.details import PovertyStandard
 from api.schema.types import Info, Jurisdiction
 from api.schema.viewer import Viewer, viewer_of
 
@@ -46,6 +48,11 @@ class Query:
     async def provinces(self, info: Info) -> list[Jurisdiction]:
         rows = await info.context.read(jurisdiction_repo.roots)
         return [Jurisdiction.of(row) for row in rows]
+
+    @strawberry.field(description="Poverty lines in force for a year, with their sources.")
+    async def poverty_standards(self, info: Info, year: int) -> list[PovertyStandard]:
+        rows = await info.context.read(lambda s: standard_repo.standards_of_year(s, year=year))
+        return [PovertyStandard.of(row) for row in rows]
 
     @strawberry.field(description="One unit by its division code.")
     async def jurisdiction(self, info: Info, code: str) -> Jurisdiction | None:

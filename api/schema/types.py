@@ -30,6 +30,7 @@ from api.resolvers import households as household_resolvers
 from api.resolvers.context import Context
 from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
 from api.schema import enums  # noqa: F401  (registers the enums)
+from api.schema.details import Assessment, ExitPlan, IncomeRecord, PoorCounty, PoorVillage
 from api.schema.procedures import ExitApplication
 from api.services.registry import UnitIncidence
 
@@ -184,6 +185,16 @@ class Household(relay.Node):
         full = sees_identity(info.context.principal, self.village_code)
         return [Member.of(row, full=full) for row in rows]
 
+    @strawberry.field(description="The year's income records.")
+    async def incomes(self, info: Info, year: int) -> list[IncomeRecord]:
+        rows = await info.context.loaders.details.incomes(year).load(self.id)
+        return [IncomeRecord.of(row) for row in rows]
+
+    @strawberry.field(description="The year's 两不愁三保障 assessments; the latest counts.")
+    async def assessments(self, info: Info, year: int) -> list[Assessment]:
+        rows = await info.context.loaders.details.assessments(year).load(self.id)
+        return [Assessment.of(row) for row in rows]
+
     @strawberry.field(description="The household's newest exit application, if any.")
     async def current_application(self, info: Info) -> ExitApplication | None:
         row = await info.context.loaders.application.current_for_household.load(self.id)
@@ -265,6 +276,23 @@ class Jurisdiction(relay.Node):
     async def children(self, info: Info) -> list[Jurisdiction]:
         rows = await info.context.loaders.children.load(self.code)
         return [Jurisdiction.of(row) for row in rows]
+
+    @strawberry.field(description="Its designation as a poor village, if it is one.")
+    async def poor_village(self, info: Info) -> PoorVillage | None:
+        row = await info.context.loaders.details.village_designation.load(self.code)
+        return None if row is None else PoorVillage.of(row)
+
+    @strawberry.field(description="Its designation as a poor county, if it is one.")
+    async def poor_county(self, info: Info) -> PoorCounty | None:
+        row = await info.context.loaders.details.county_designation.load(self.code)
+        return None if row is None else PoorCounty.of(row)
+
+    @strawberry.field(description="The unit's exit plans for the year (its own officials).")
+    async def exit_plans(self, info: Info, year: int) -> list[ExitPlan]:
+        if not info.context.scope.covers(self.code):
+            return []
+        rows = await info.context.loaders.details.exit_plans(year).load(self.code)
+        return [ExitPlan.of(row) for row in rows]
 
     @strawberry.field(
         description="Poverty incidence for the year; null outside the viewer's jurisdiction."

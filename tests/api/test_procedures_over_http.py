@@ -446,6 +446,16 @@ async def test_villages_and_a_county_over_http(api: Api) -> None:
     assert done["status"] == "EXITED"
     inspected = [h for h in done["history"] if h["stage"] == "evaluation_inspection"]
     assert inspected[0]["actor"].startswith("state_council_leading_group")
+    trail = await api.gql(
+        "query($id: ID!) { node(id: $id) { ... on ExitApplication { auditTrail { action "
+        "actor actorRole evidenceHashes detail } } } }",
+        api.token(Role.PROVINCIAL_LEADING_GROUP, "23"),
+        id=application["id"],
+    )
+    events = trail["node"]["auditTrail"]
+    assert [e["action"] for e in events].count("perform") == 7
+    assert all(len(h) == 64 for e in events for h in e["evidenceHashes"])
+    assert events[-1]["detail"]["status"] == "exited"
 
     lanshan = await api.gql(
         PROPOSE,

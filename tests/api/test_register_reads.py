@@ -141,3 +141,34 @@ async def test_household_filters_and_total_count(gql: GraphQL) -> None:
     assert {e["node"]["exitAttribute"] for e in poor["edges"]} == {"NOT_EXITED"}
     outside = await gql(query, as_=(Role.COUNTY_LEADING_GROUP, "371302"), code=VILLAGE, attrs=None)
     assert outside["data"]["jurisdiction"]["all"]["totalCount"] == 0
+
+
+async def test_register_details_designations_standards_and_plans(gql: GraphQL) -> None:
+    query = """{ povertyStandards(year: 2016) { appliesTo kind amount source }
+      county: jurisdiction(code: "230231") { poorCounty { designation regionClass exitedOn }
+        exitPlans(year: 2016) { subjectKind plannedCount } }
+      village: jurisdiction(code: "230231101200") { poorVillage { designation }
+        households(first: 1) { edges { node { incomes(year: 2016) { kind amount }
+          assessments(year: 2016) { housingGrade assessorRole evidence } } } } } }"""
+    official = await gql(query, as_=(Role.COUNTY_LEADING_GROUP, "230231"))
+    data = official["data"]
+    national = [s for s in data["povertyStandards"] if s["appliesTo"] == ""]
+    assert national[0]["amount"] == "2952.00"
+    assert "2300" in national[0]["source"]
+    assert data["county"]["poorCounty"] == {
+        "designation": "NATIONAL",
+        "regionClass": "GENERAL",
+        "exitedOn": None,
+    }
+    assert data["county"]["exitPlans"][0]["subjectKind"] == "HOUSEHOLD"
+    assert data["village"]["poorVillage"] == {"designation": "POOR_VILLAGE"}
+    node = data["village"]["households"]["edges"][0]["node"]
+    assert {line["kind"] for line in node["incomes"]} >= {"WAGE", "COST"}
+    assert node["assessments"][0]["evidence"].startswith("入户核查表")
+
+    public = (await gql(query))["data"]
+    assert public["county"]["poorCounty"]["designation"] == "NATIONAL"  # published lists
+    assert public["county"]["exitPlans"] == []
+    assert public["village"]["households"]["edges"] == []
+    outsider = (await gql(query, as_=(Role.COUNTY_LEADING_GROUP, "371302")))["data"]
+    assert outsider["county"]["exitPlans"] == []

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
+    AuditEvent,
     Evidence,
     ExitApplication,
     Objection,
@@ -294,3 +295,18 @@ async def page(
 async def count(session: AsyncSession, *, scope: Scope, where: ApplicationFilter) -> int:
     subquery = _filtered(scope, where).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def audit_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[AuditEvent]]:
+    rows = await session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_kind == "application",
+            AuditEvent.object_id.in_([str(i) for i in ids]),
+        )
+        .order_by(AuditEvent.id)
+    )
+    grouped: dict[int, list[AuditEvent]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[int(row.object_id)].append(row)
+    return grouped

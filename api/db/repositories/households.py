@@ -138,3 +138,31 @@ async def count_under(
 ) -> int:
     subquery = _under(scope, under, exit_attributes).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def income_records(
+    session: AsyncSession, ids: Sequence[int], *, year: int
+) -> dict[int, list[IncomeRecord]]:
+    rows = await session.scalars(
+        select(IncomeRecord)
+        .where(IncomeRecord.household_id.in_(ids), IncomeRecord.year == year)
+        .order_by(IncomeRecord.household_id, IncomeRecord.id)
+    )
+    grouped: dict[int, list[IncomeRecord]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[row.household_id].append(row)
+    return grouped
+
+
+async def assessments(
+    session: AsyncSession, ids: Sequence[int], *, year: int
+) -> dict[int, list[Assessment]]:
+    rows = await session.scalars(
+        select(Assessment)
+        .where(Assessment.household_id.in_(ids), Assessment.year == year)
+        .order_by(Assessment.household_id, Assessment.assessed_on, Assessment.id)
+    )
+    grouped: dict[int, list[Assessment]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[row.household_id].append(row)
+    return grouped

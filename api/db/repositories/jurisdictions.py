@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import CountyDesignationRow, Jurisdiction
+from api.db.models import CountyDesignationRow, ExitPlan, Jurisdiction, VillageDesignationRow
 from api.domain.register import RegionClass
 
 
@@ -52,3 +52,35 @@ async def county_region_classes(
         )
     )
     return {code: RegionClass(region) for code, region in rows}
+
+
+async def village_designations(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, VillageDesignationRow]:
+    rows = await session.scalars(
+        select(VillageDesignationRow).where(VillageDesignationRow.village_code.in_(codes))
+    )
+    return {row.village_code: row for row in rows}
+
+
+async def county_designations(
+    session: AsyncSession, codes: Sequence[str]
+) -> dict[str, CountyDesignationRow]:
+    rows = await session.scalars(
+        select(CountyDesignationRow).where(CountyDesignationRow.county_code.in_(codes))
+    )
+    return {row.county_code: row for row in rows}
+
+
+async def exit_plans(
+    session: AsyncSession, codes: Sequence[str], *, year: int
+) -> dict[str, list[ExitPlan]]:
+    rows = await session.scalars(
+        select(ExitPlan)
+        .where(ExitPlan.jurisdiction_code.in_(codes), ExitPlan.year == year)
+        .order_by(ExitPlan.jurisdiction_code, ExitPlan.subject_kind)
+    )
+    grouped: dict[str, list[ExitPlan]] = {code: [] for code in codes}
+    for row in rows:
+        grouped[row.jurisdiction_code].append(row)
+    return grouped

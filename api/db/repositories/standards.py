@@ -17,3 +17,12 @@ async def lines_for(session: AsyncSession, *, years: Sequence[int]) -> list[Pove
         PovertyLine(applies_to=r.applies_to, year=r.year, kind=r.kind, amount=r.amount)
         for r in rows
     ]
+
+
+async def standards_of_year(session: AsyncSession, *, year: int) -> list[PovertyStandard]:
+    rows = await session.scalars(
+        select(PovertyStandard)
+        .where(PovertyStandard.year == year)
+        .order_by(PovertyStandard.applies_to, PovertyStandard.kind)
+    )
+    return list(rows)
