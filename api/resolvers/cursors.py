@@ -25,7 +25,9 @@ def decode_household(cursor: str) -> tuple[str, int]:
         raise ValidationFailed("the cursor is not one this API gave out", path=("after",)) from None
 
 
-def decode_application(cursor: str, *, by_update: bool) -> tuple[datetime, int] | tuple[int]:
+def decode_application(
+    cursor: str, *, by_update: bool
+) -> tuple[datetime, int] | tuple[int]:
     """An application cursor for the ordering it was issued under."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
@@ -39,3 +41,10 @@ def decode_application(cursor: str, *, by_update: bool) -> tuple[datetime, int] 
         raise ValidationFailed(
             "the cursor is not one this API gave out for this ordering", path=("after",)
         ) from None
+
+
+def decode_id(cursor: str) -> int:
+    """A cursor that carries one id (id-ordered pages)."""
+    position = decode_application(cursor, by_update=False)
+    assert len(position) == 1
+    return position[0]

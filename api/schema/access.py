@@ -213,6 +213,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "list": SCOPED,
     },
     "Query": {
+        "postedNotices": ROOT,
         "povertyStandards": ROOT,
         "applications": ROOT,
         "jurisdiction": ROOT,
@@ -327,5 +328,20 @@ FIELDS: dict[str, dict[str, Access]] = {
         "kind": PUBLIC,
         "source": PUBLIC,
         "year": PUBLIC,
+    },
+    "PostedNotice": {
+        "applicationId": PUBLIC,
+        "endsAt": PUBLIC,
+        "headName": PUBLIC,
+        "postedAt": PUBLIC,
+        "stage": PUBLIC,
+        "subjectKind": PUBLIC,
+        "unit": PUBLIC,
+        "unitCode": PUBLIC,
+        "villagerGroup": PUBLIC,
+    },
+    "PostedNoticePage": {
+        "notices": PUBLIC,
+        "pageInfo": PUBLIC,
     },
 }

@@ -8,13 +8,14 @@ from strawberry import relay
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
 from api.domain.jurisdictions import validate_code
-from api.schema import connections
+from api.schema import connections, notices
 from api.schema.connections import (
     ApplicationConnection,
     ApplicationFilterInput,
     ApplicationOrder,
 )
 from api.schema.details import PovertyStandard
+from api.schema.notices import PostedNoticePage
 from api.schema.types import Info, Jurisdiction
 from api.schema.viewer import Viewer, viewer_of
 
@@ -39,6 +40,14 @@ class Query:
         return await connections.applications(
             info, first=first, after=after, filter=filter, order=order
         )
+
+    @strawberry.field(
+        description="Notices posted right now (public, no token needed), oldest first."
+    )
+    async def posted_notices(
+        self, info: Info, under: str | None = None, first: int = 20, after: str | None = None
+    ) -> PostedNoticePage:
+        return await notices.posted_notices(info, under=under, first=first, after=after)
 
     @strawberry.field(description="The signed-in official; null for the public.")
     def viewer(self, info: Info) -> Viewer | None:

@@ -378,6 +378,17 @@ async def test_notice_objection_and_errors_over_http(api: Api) -> None:
     )
     assert early["performStage"]["__typename"] == "NoticePeriodNotElapsedError"
     assert early["performStage"]["endsAt"] == (api.clock.now + timedelta(days=7)).isoformat()
+    board = await api.gql(
+        """{ postedNotices(under: "371302") { notices { applicationId subjectKind headName
+        villagerGroup stage endsAt unit { name } } pageInfo { hasNextPage } } }"""
+    )
+    (notice,) = board["postedNotices"]["notices"]
+    assert notice["applicationId"] == application["id"]
+    assert notice["headName"].startswith("测试户")
+    assert notice["stage"] == "village_notice"
+    assert "idNumber" not in notice
+    elsewhere = await api.gql('{ postedNotices(under: "23") { notices { stage } } }')
+    assert elsewhere["postedNotices"]["notices"] == []
     objection = await api.gql(
         """mutation($input: RaiseObjectionInput!) { raiseObjection(input: $input) {
         __typename ... on ObjectionSuccess { objection { id } } } }""",

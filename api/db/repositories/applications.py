@@ -14,6 +14,7 @@ from api.db.models import (
     AuditEvent,
     Evidence,
     ExitApplication,
+    Household,
     Objection,
     ProcedureVersion,
     StageRecord,
@@ -310,3 +311,27 @@ async def audit_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list
     for row in rows:
         grouped[int(row.object_id)].append(row)
     return grouped
+
+
+@dataclass(frozen=True, slots=True)
+class PostedNotice:
+    application: ExitApplication
+    head_name: str | None
+    villager_group: str | None
+
+
+async def posted_notices(
+    session: AsyncSession, *, now: datetime, under: str | None, after: int | None, first: int
+) -> list[PostedNotice]:
+    """Notices on the board right now: public by their nature, so unscoped."""
+    query = (
+        select(ExitApplication, Household.head_name, Household.villager_group)
+        .outerjoin(Household, Household.id == ExitApplication.household_id)
+        .where(ExitApplication.notice_started_at <= now, ExitApplication.notice_ends_at > now)
+    )
+    if under:
+        query = query.where(in_subtree(ExitApplication.unit_code, under))
+    if after is not None:
+        query = query.where(ExitApplication.id > after)
+    rows = await session.execute(query.order_by(ExitApplication.id).limit(first + 1))
+    return [PostedNotice(app, head, group) for app, head, group in rows]
