@@ -25,9 +25,7 @@ def decode_household(cursor: str) -> tuple[str, int]:
         raise ValidationFailed("the cursor is not one this API gave out", path=("after",)) from None
 
 
-def decode_application(
-    cursor: str, *, by_update: bool
-) -> tuple[datetime, int] | tuple[int]:
+def decode_application(cursor: str, *, by_update: bool) -> tuple[datetime, int] | tuple[int]:
     """An application cursor for the ordering it was issued under."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()

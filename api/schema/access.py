@@ -145,6 +145,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "parentCode": PUBLIC,
     },
     "Member": {
+        "id": SCOPED,
         "education": SCOPED,
         "ethnicity": SCOPED,
         "health": SCOPED,
@@ -246,6 +247,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "zh": PUBLIC,
     },
     "StageRecord": {
+        "id": SCOPED,
         "action": SCOPED,
         "actor": SCOPED,
         "actorJurisdiction": SCOPED,
@@ -277,6 +279,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "subject": VIEWER,
     },
     "Assessment": {
+        "id": SCOPED,
         "assessedOn": SCOPED,
         "assessorName": SCOPED,
         "assessorRole": SCOPED,
@@ -289,6 +292,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "year": SCOPED,
     },
     "AuditEvent": {
+        "id": SCOPED,
         "action": SCOPED,
         "actor": SCOPED,
         "actorJurisdiction": SCOPED,
@@ -298,6 +302,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "evidenceHashes": SCOPED,
     },
     "ExitPlan": {
+        "id": SCOPED,
         "document": SCOPED,
         "plannedCount": SCOPED,
         "plannedPopulation": SCOPED,
@@ -305,6 +310,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "year": SCOPED,
     },
     "IncomeRecord": {
+        "id": SCOPED,
         "amount": SCOPED,
         "kind": SCOPED,
         "note": SCOPED,
@@ -323,6 +329,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "exitedOn": PUBLIC,
     },
     "PovertyStandard": {
+        "id": PUBLIC,
         "amount": PUBLIC,
         "appliesTo": PUBLIC,
         "kind": PUBLIC,

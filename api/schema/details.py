@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 
 from api.db.models import Assessment as AssessmentRow
@@ -23,10 +25,15 @@ from api.domain.register import (
     SubjectKind,
     VillageDesignation,
 )
+from api.resolvers.context import Context
+from api.schema import node_loading
+
+Info = strawberry.Info[Context, None]
 
 
 @strawberry.type(description="One line of a household's yearly accounts (costs are COST lines).")
-class IncomeRecord:
+class IncomeRecord(relay.Node):
+    id: relay.NodeID[int]
     year: int
     kind: IncomeKind
     amount: Decimal
@@ -34,8 +41,15 @@ class IncomeRecord:
     recorded_at: datetime
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[IncomeRecord | None]:
+        return await node_loading.resolve(info, IncomeRow, node_ids, cls.of)
+
+    @classmethod
     def of(cls, row: IncomeRow) -> IncomeRecord:
         return cls(
+            id=row.id,
             year=row.year,
             kind=row.kind,
             amount=row.amount,
@@ -45,7 +59,8 @@ class IncomeRecord:
 
 
 @strawberry.type(description="两不愁三保障 assessment, with who assessed and the evidence.")
-class Assessment:
+class Assessment(relay.Node):
+    id: relay.NodeID[int]
     year: int
     assessed_on: date
     housing_grade: HousingGrade
@@ -58,8 +73,15 @@ class Assessment:
     evidence: str
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Assessment | None]:
+        return await node_loading.resolve(info, AssessmentRow, node_ids, cls.of)
+
+    @classmethod
     def of(cls, row: AssessmentRow) -> Assessment:
         return cls(
+            id=row.id,
             year=row.year,
             assessed_on=row.assessed_on,
             housing_grade=row.housing_grade,
@@ -106,7 +128,8 @@ class PoorCounty:
 
 
 @strawberry.type(description="A poverty line for one year; applies to units its prefix covers.")
-class PovertyStandard:
+class PovertyStandard(relay.Node):
+    id: relay.NodeID[int]
     applies_to: str = strawberry.field(description="Division-code prefix; empty = nationwide.")
     year: int
     kind: StandardKind
@@ -114,8 +137,15 @@ class PovertyStandard:
     source: str
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PovertyStandard | None]:
+        return await node_loading.resolve(info, StandardRow, node_ids, cls.of)
+
+    @classmethod
     def of(cls, row: StandardRow) -> PovertyStandard:
         return cls(
+            id=row.id,
             applies_to=row.applies_to,
             year=row.year,
             kind=row.kind,
@@ -125,7 +155,8 @@ class PovertyStandard:
 
 
 @strawberry.type(description="年度退出计划 of a unit.")
-class ExitPlan:
+class ExitPlan(relay.Node):
+    id: relay.NodeID[int]
     year: int
     subject_kind: SubjectKind
     planned_count: int
@@ -133,8 +164,15 @@ class ExitPlan:
     document: str | None
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ExitPlan | None]:
+        return await node_loading.resolve(info, PlanRow, node_ids, cls.of)
+
+    @classmethod
     def of(cls, row: PlanRow) -> ExitPlan:
         return cls(
+            id=row.id,
             year=row.year,
             subject_kind=row.subject_kind,
             planned_count=row.planned_count,
@@ -144,7 +182,8 @@ class ExitPlan:
 
 
 @strawberry.type(description="One entry of the insert-only ledger.")
-class AuditEvent:
+class AuditEvent(relay.Node):
+    id: relay.NodeID[int]
     at: datetime
     actor: str
     actor_role: str
@@ -154,8 +193,15 @@ class AuditEvent:
     evidence_hashes: list[str]
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AuditEvent | None]:
+        return await node_loading.resolve(info, AuditRow, node_ids, cls.of)
+
+    @classmethod
     def of(cls, row: AuditRow) -> AuditEvent:
         return cls(
+            id=row.id,
             at=row.at,
             actor=row.actor_subject,
             actor_role=row.actor_role,

@@ -18,6 +18,7 @@ from api.domain.procedures import Decision, EvidenceKind, Stage
 from api.domain.register import CountyDesignation, SubjectKind
 from api.domain.roles import Role
 from api.resolvers.context import Context
+from api.schema import node_loading
 from api.schema.details import AuditEvent
 from api.schema.enums import NextAction
 from api.services.exits import snapshot
@@ -57,7 +58,8 @@ class NextStep:
 
 
 @strawberry.type(description="An action on an application: who, when, what.")
-class StageRecord:
+class StageRecord(relay.Node):
+    id: relay.NodeID[int]
     stage: str
     action: str
     decision: Decision | None
@@ -69,8 +71,15 @@ class StageRecord:
     at: datetime
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[StageRecord | None]:
+        return await node_loading.resolve(info, RecordRow, node_ids, cls.of)
+
+    @classmethod
     def of(cls, row: RecordRow) -> StageRecord:
         return cls(
+            id=row.id,
             stage=row.stage,
             action=row.action,
             decision=row.decision,

@@ -29,7 +29,10 @@ from api.domain.standards import StandardCheck as DomainCheck
 from api.resolvers import households as household_resolvers
 from api.resolvers.context import Context
 from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
-from api.schema import enums  # noqa: F401  (registers the enums)
+from api.schema import (
+    enums,  # noqa: F401  (registers the enums)
+    node_loading,
+)
 from api.schema.details import Assessment, ExitPlan, IncomeRecord, PoorCounty, PoorVillage
 from api.schema.procedures import ExitApplication
 from api.services.registry import UnitIncidence
@@ -84,7 +87,8 @@ class Incidence:
 
 
 @strawberry.type(description="家庭成员. The ID number is masked outside the household's township.")
-class Member:
+class Member(relay.Node):
+    id: relay.NodeID[int]
     name: str
     id_number: str
     relation: Relation
@@ -101,8 +105,26 @@ class Member:
     left_year: int | None
 
     @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Member | None]:
+        rows = await node_loading.resolve(info, MemberRow, node_ids, lambda row: row)
+        households = await info.context.loaders.household.by_id.load_many(
+            [row.household_id for row in rows if row is not None]
+        )
+        villages = {h.id: h.village_code for h in households if h is not None}
+        principal = info.context.principal
+        return [
+            None
+            if row is None
+            else cls.of(row, full=sees_identity(principal, villages[row.household_id]))
+            for row in rows
+        ]
+
+    @classmethod
     def of(cls, row: MemberRow, *, full: bool) -> Member:
         return cls(
+            id=row.id,
             name=row.name,
             id_number=row.id_number if full else mask_id_number(row.id_number),
             relation=row.relation,

@@ -172,3 +172,31 @@ async def test_register_details_designations_standards_and_plans(gql: GraphQL) -
     assert public["village"]["households"]["edges"] == []
     outsider = (await gql(query, as_=(Role.COUNTY_LEADING_GROUP, "371302")))["data"]
     assert outsider["county"]["exitPlans"] == []
+
+
+async def test_every_entity_is_a_node_scoped_like_its_unit(gql: GraphQL) -> None:
+    query = """{ jurisdiction(code: "230231101200") { households(first: 1) { edges { node {
+      id members { id } incomes(year: 2016) { id } assessments(year: 2016) { id } } } } } }"""
+    county = (Role.COUNTY_LEADING_GROUP, "230231")
+    node = (await gql(query, as_=county))["data"]["jurisdiction"]["households"]["edges"][0]["node"]
+    ids = [
+        node["id"],
+        node["members"][0]["id"],
+        node["incomes"][0]["id"],
+        node["assessments"][0]["id"],
+    ]
+    fetch = "query($id: ID!) { node(id: $id) { __typename id ... on Member { idNumber } } }"
+    for global_id in ids:
+        seen = (await gql(fetch, as_=county, id=global_id))["data"]["node"]
+        assert seen["id"] == global_id
+        hidden = await gql(fetch, as_=(Role.COUNTY_LEADING_GROUP, "371302"), id=global_id)
+        assert hidden["data"]["node"] is None
+        assert (await gql(fetch, id=global_id))["data"]["node"] is None
+    village = (Role.VILLAGE_COMMITTEES, "230231101200")
+    member = (await gql(fetch, as_=village, id=ids[1]))["data"]["node"]
+    assert "********" in member["idNumber"]
+    full = (await gql(fetch, as_=county, id=ids[1]))["data"]["node"]
+    assert "*" not in full["idNumber"]
+    standards = await gql("{ povertyStandards(year: 2016) { id } }")
+    line = standards["data"]["povertyStandards"][0]["id"]
+    assert (await gql(fetch, id=line))["data"]["node"]["__typename"] == "PovertyStandard"
