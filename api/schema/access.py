@@ -271,6 +271,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "path": PUBLIC,
     },
     "Viewer": {
+        "holdings": VIEWER,
         "inbox": VIEWER,
         "jurisdiction": VIEWER,
         "jurisdictionCode": VIEWER,
@@ -350,5 +351,10 @@ FIELDS: dict[str, dict[str, Access]] = {
     "PostedNoticePage": {
         "notices": PUBLIC,
         "pageInfo": PUBLIC,
+    },
+    "Holding": {
+        "grantedAt": VIEWER,
+        "jurisdictionCode": VIEWER,
+        "role": VIEWER,
     },
 }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
+from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.domain.roles import ROLES, Role
 from api.errors import ValidationFailed
 from api.resolvers.context import Context
@@ -12,6 +15,13 @@ from api.schema.types import Jurisdiction
 from api.services import inbox
 
 Info = strawberry.Info[Context, None]
+
+
+@strawberry.type(description="A role held in a unit.")
+class Holding:
+    role: Role
+    jurisdiction_code: str
+    granted_at: datetime
 
 
 @strawberry.type(description="The signed-in official.")
@@ -27,6 +37,14 @@ class Viewer:
             return None
         row = await info.context.loaders.jurisdiction.load(self.jurisdiction_code)
         return None if row is None else Jurisdiction.of(row)
+
+    @strawberry.field(description="Every role I hold, as recorded; the token acts as one.")
+    async def holdings(self, info: Info) -> list[Holding]:
+        rows = await info.context.read(lambda s: jurisdiction_repo.holdings_of(s, self.subject))
+        return [
+            Holding(role=r.role, jurisdiction_code=r.jurisdiction_code, granted_at=r.granted_at)
+            for r in rows
+        ]
 
     @strawberry.field(
         description="Applications waiting on a stage my role performs in my jurisdiction, "

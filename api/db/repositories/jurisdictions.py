@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import CountyDesignationRow, ExitPlan, Jurisdiction, VillageDesignationRow
+from api.db.models import (
+    CountyDesignationRow,
+    ExitPlan,
+    Jurisdiction,
+    RoleAssignment,
+    VillageDesignationRow,
+)
 from api.domain.register import RegionClass
 
 
@@ -84,3 +90,12 @@ async def exit_plans(
     for row in rows:
         grouped[row.jurisdiction_code].append(row)
     return grouped
+
+
+async def holdings_of(session: AsyncSession, subject: str) -> list[RoleAssignment]:
+    rows = await session.scalars(
+        select(RoleAssignment)
+        .where(RoleAssignment.subject == subject, RoleAssignment.revoked_at.is_(None))
+        .order_by(RoleAssignment.id)
+    )
+    return list(rows)
