@@ -26,6 +26,7 @@ from api.domain.register import (
 )
 from api.domain.standards import CRITERION_ZH, Criterion
 from api.domain.standards import StandardCheck as DomainCheck
+from api.errors import ValidationFailed
 from api.resolvers import households as household_resolvers
 from api.resolvers.context import Context
 from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
@@ -236,6 +237,12 @@ class Household(relay.Node):
         return None if check is None else StandardCheck.of(check)
 
 
+@strawberry.input(description="Keep households that do (or do not) meet their exit standard.")
+class MeetsStandardInput:
+    year: int
+    met: bool = True
+
+
 @strawberry.type
 class HouseholdEdge:
     cursor: str
@@ -254,9 +261,16 @@ class HouseholdConnection:
     page_info: PageInfo
     under: strawberry.Private[str]
     exit_attributes: strawberry.Private[tuple[str, ...]]
+    by_standard: strawberry.Private[bool]
 
-    @strawberry.field(description="Counted only when asked for.")
+    @strawberry.field(description="Counted only when asked for; not with meetsStandard.")
     async def total_count(self, info: Info) -> int:
+        if self.by_standard:
+            raise ValidationFailed(
+                "totalCount is not available with meetsStandard: the standard is judged "
+                "per household on its records, not counted in SQL",
+                path=("totalCount",),
+            )
         scope = info.context.scope
         return await info.context.read(
             lambda s: household_repo.count_under(
@@ -325,7 +339,8 @@ class Jurisdiction(relay.Node):
 
     @strawberry.field(
         description="Registered households under this unit that the viewer may see, "
-        "in (village, id) order."
+        "in (village, id) order. With meetsStandard, a page scans at most 2,000 candidates "
+        "and may hold fewer than `first` rows; follow endCursor while hasNextPage."
     )
     async def households(
         self,
@@ -333,10 +348,23 @@ class Jurisdiction(relay.Node):
         first: int = 20,
         after: str | None = None,
         exit_attribute: list[ExitAttribute] | None = None,
+        meets_standard: MeetsStandardInput | None = None,
     ) -> HouseholdConnection:
         wanted = tuple(a.value for a in exit_attribute or ())
+        standard = (
+            None
+            if meets_standard is None
+            else household_resolvers.StandardFilter(
+                year=meets_standard.year, met=meets_standard.met
+            )
+        )
         page = await household_resolvers.page_under(
-            info.context, code=self.code, first=first, after=after, exit_attributes=wanted
+            info.context,
+            code=self.code,
+            first=first,
+            after=after,
+            exit_attributes=wanted,
+            standard=standard,
         )
         edges = [
             HouseholdEdge(cursor=household_resolvers.cursor_of(row), node=Household.of(row))
@@ -345,8 +373,10 @@ class Jurisdiction(relay.Node):
         return HouseholdConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None
+                has_next_page=page.has_next,
+                end_cursor=None if page.end is None else household_resolvers.cursor_at(page.end),
             ),
             under=self.code,
             exit_attributes=wanted,
+            by_standard=standard is not None,
         )

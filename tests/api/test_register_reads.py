@@ -200,3 +200,36 @@ async def test_every_entity_is_a_node_scoped_like_its_unit(gql: GraphQL) -> None
     standards = await gql("{ povertyStandards(year: 2016) { id } }")
     line = standards["data"]["povertyStandards"][0]["id"]
     assert (await gql(fetch, id=line))["data"]["node"]["__typename"] == "PovertyStandard"
+
+
+async def test_the_meets_standard_filter_pages_without_gaps(gql: GraphQL) -> None:
+    query = """query($met: Boolean!, $after: String) { jurisdiction(code: "230231101202") {
+      households(first: 3, after: $after, meetsStandard: {year: 2016, met: $met}) {
+        edges { node { registryNo standardCheck(year: 2016) { met } } }
+        pageInfo { hasNextPage endCursor } } } }"""
+    actor = (Role.COUNTY_LEADING_GROUP, "230231")
+    seen: dict[bool, list[str]] = {True: [], False: []}
+    for met in (True, False):
+        after = None
+        while True:
+            body = await gql(query, as_=actor, met=met, after=after)
+            page = body["data"]["jurisdiction"]["households"]
+            assert all(e["node"]["standardCheck"]["met"] is met for e in page["edges"])
+            seen[met] += [e["node"]["registryNo"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+    everyone = await gql(
+        '{ jurisdiction(code: "230231101202") { households(first: 100) { totalCount } } }',
+        as_=actor,
+    )
+    total = everyone["data"]["jurisdiction"]["households"]["totalCount"]
+    assert seen[True]
+    assert seen[False]
+    assert len(set(seen[True]) | set(seen[False])) == len(seen[True]) + len(seen[False]) == total
+    counted = await gql(
+        '{ jurisdiction(code: "230231101202") { households(first: 1, '
+        "meetsStandard: {year: 2016}) { totalCount } } }",
+        as_=actor,
+    )
+    assert "totalCount is not available" in counted["errors"][0]["message"]
