@@ -162,6 +162,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "seriousIllnessInsurance": SCOPED,
     },
     "Mutation": {
+        "recordAcknowledgment": ACTION,
         "assignEvaluator": ACTION,
         "assignRole": ACTION,
         "performStage": ACTION,

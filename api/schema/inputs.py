@@ -103,3 +103,11 @@ class SubmitEvaluationInput:
 class ReturnToPovertyInput:
     registry_no: str
     year: int
+
+
+@strawberry.input
+class RecordAcknowledgmentInput:
+    application_id: relay.GlobalID
+    evidence: EvidenceInput = strawberry.field(
+        description="The household's signed acknowledgment (kind HOUSEHOLD_ACKNOWLEDGMENT)."
+    )

@@ -180,6 +180,22 @@ class Mutation:
 
         return await _run(info, work, _application)  # type: ignore[return-value]
 
+    @strawberry.mutation(
+        description="Record the household's acknowledgment (认可) ahead of the stage's approval."
+    )
+    async def record_acknowledgment(
+        self, info: Info, input: i.RecordAcknowledgmentInput
+    ) -> ApplicationPayload:
+        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
+            return await exits.record_acknowledgment(
+                env,
+                who,
+                application_id=i.node_id(input.application_id, "ExitApplication", "applicationId"),
+                evidence=input.evidence.to_service(),
+            )
+
+        return await _run(info, work, _application)  # type: ignore[return-value]
+
     @strawberry.mutation(description="Object during a running notice; open to the public.")
     async def raise_objection(self, info: Info, input: i.RaiseObjectionInput) -> ObjectionPayload:
         async def work(env: Env, who: Principal | None):  # type: ignore[no-untyped-def]

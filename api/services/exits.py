@@ -343,7 +343,12 @@ async def perform(
         action=Action.PERFORM,
     )
     state = await _state(env, application)
-    evaluated = await app_repo.evaluated_kinds(env.session, application.id, stage=stage)
+    evaluated = await app_repo.attached_kinds(
+        env.session,
+        application.id,
+        stage=stage,
+        since=await app_repo.last_reset(env.session, application.id),
+    )
     outcome = engine.perform(
         flow,
         state,
@@ -402,6 +407,19 @@ async def raise_objection(
     )
     env.session.add(objection)
     _apply(env, application, new)
+    env.session.add(
+        StageRecord(
+            application_id=application.id,
+            stage=noticed,
+            action="objection",
+            return_to=new.stage,
+            reason=content,
+            actor_subject=principal.subject if principal else "public",
+            actor_role=str(principal.role) if principal else "public",
+            actor_jurisdiction=principal.jurisdiction if principal else "",
+            at=env.now,
+        )
+    )
     await flush_or_conflict(env)
     await ledger.append(
         env.session,
@@ -697,3 +715,35 @@ async def application(env: Env, principal: Principal, application_id: int) -> Ex
     if found is None:
         raise NotFound("application", str(application_id))
     return found
+
+
+async def record_acknowledgment(
+    env: Env, principal: Principal, *, application_id: int, evidence: EvidenceInput
+) -> ExitApplication:
+    """Attach the household's signed acknowledgment (认可) to the stage that needs it.
+
+    The stage's performers record it; approving the stage later counts it. Without it
+    the stage cannot pass: an exit without the household's consent (被脱贫) is refused.
+    """
+    check_evidence([evidence])
+    if evidence.kind is not EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT:
+        raise ValidationFailed(
+            "an acknowledgment is household_acknowledgment evidence", path=("evidence", "kind")
+        )
+    application, procedure, flow = await _load(env, principal, application_id)
+    current = flow.stages[flow.index_of(application.stage)]
+    await access.authorize(
+        env.session,
+        env.authorizer,
+        principal,
+        domain=application.unit_code,
+        obj=stage_object(procedure, application.subject_kind, current, application.designation),
+        action=Action.PERFORM,
+    )
+    if application.status is not Status.IN_PROGRESS:
+        raise InvalidTransition(f"the application is {application.status}")
+    if EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT not in current.evidence:
+        raise InvalidTransition(f"stage {current.code} takes no household acknowledgment")
+    await record_action(env, application, principal, current.code, "acknowledgment", [evidence])
+    await flush_or_conflict(env)
+    return application

@@ -581,3 +581,72 @@ async def test_the_ledger_refuses_updates_and_deletes(session: AsyncSession, vil
         with pytest.raises(DBAPIError, match="insert-only"):
             async with session.begin_nested():
                 await session.execute(statement)
+
+
+async def test_an_acknowledgment_recorded_ahead_counts_until_the_application_is_sent_back(
+    session: AsyncSession, village: str
+) -> None:
+    cast = Cast(session)
+    e, proposed = await propose_households(session, village, cast)
+    application = proposed.applications[0]
+    team = await cast.pick(Role.RESIDENT_WORK_TEAM, village)
+    township = await official(session, Role.TOWNSHIP_GOVERNMENT, village[:9])
+    acknowledgment = evidence(EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT)[0]
+    with pytest.raises(NotPermitted):
+        await exits.record_acknowledgment(
+            e, township, application_id=application.id, evidence=acknowledgment
+        )
+    with pytest.raises(ValidationFailed, match="household_acknowledgment evidence"):
+        await exits.record_acknowledgment(
+            e,
+            team,
+            application_id=application.id,
+            evidence=evidence(EvidenceKind.VERIFICATION_RECORD)[0],
+        )
+    await exits.record_acknowledgment(
+        e, team, application_id=application.id, evidence=acknowledgment
+    )
+    e = later(e, hours=1)
+    returned = await exits.perform(
+        e,
+        team,
+        application_id=application.id,
+        stage="verification",
+        decision=Decision.RETURN,
+        return_to="appraisal",
+        reason="重新评议",
+    )
+    assert returned.stage == "appraisal"
+    proposer = await cast.pick(Role.VILLAGE_COMMITTEES, village, not_=team.subject)
+    e = later(e, hours=1)
+    await exits.perform(
+        e,
+        proposer,
+        application_id=application.id,
+        stage="appraisal",
+        decision=Decision.APPROVE,
+        evidence=evidence(EvidenceKind.ASSEMBLY_MINUTES),
+    )
+    e = later(e, hours=1)
+    with pytest.raises(ValidationFailed, match="household_acknowledgment"):  # an old round's
+        await exits.perform(
+            e,
+            team,
+            application_id=application.id,
+            stage="verification",
+            decision=Decision.APPROVE,
+            evidence=evidence(EvidenceKind.VERIFICATION_RECORD),
+        )
+    await exits.record_acknowledgment(
+        e, team, application_id=application.id, evidence=acknowledgment
+    )
+    e = later(e, hours=1)
+    done = await exits.perform(
+        e,
+        team,
+        application_id=application.id,
+        stage="verification",
+        decision=Decision.APPROVE,
+        evidence=evidence(EvidenceKind.VERIFICATION_RECORD),
+    )
+    assert done.stage == "village_notice"

@@ -114,20 +114,39 @@ async def facilities(
     }
 
 
-async def evaluated_kinds(
-    session: AsyncSession, application_id: int, *, stage: str
+ATTACHING_ACTIONS = ("evaluation", "acknowledgment")
+
+
+async def attached_kinds(
+    session: AsyncSession, application_id: int, *, stage: str, since: datetime | None
 ) -> frozenset[EvidenceKind]:
-    """Evidence kinds that assigned evaluators submitted for the application's stage."""
+    """Evidence attached to the stage ahead of its approval (evaluations, acknowledgments).
+
+    Only what was attached since the application last entered the stage counts, so a
+    return or an objection asks for it again.
+    """
     rows = await session.scalars(
         select(Evidence.kind)
         .join(StageRecord, StageRecord.id == Evidence.stage_record_id)
         .where(
             StageRecord.application_id == application_id,
             StageRecord.stage == stage,
-            StageRecord.action == "evaluation",
+            StageRecord.action.in_(ATTACHING_ACTIONS),
+            *([StageRecord.at > since] if since is not None else []),
         )
     )
     return frozenset(rows)
+
+
+async def last_reset(session: AsyncSession, application_id: int) -> datetime | None:
+    """When the application was last sent back (a return or an objection): evidence
+    attached before then belongs to an earlier round and no longer counts."""
+    return await session.scalar(
+        select(func.max(StageRecord.at)).where(
+            StageRecord.application_id == application_id,
+            or_(StageRecord.decision == Decision.RETURN, StageRecord.action == "objection"),
+        )
+    )
 
 
 async def records_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[StageRecord]]:
