@@ -25,6 +25,8 @@ class Action(StrEnum):
     ASSIGN = "assign"
     SUBMIT = "submit"
     RETURN_TO_POVERTY = "return_to_poverty"
+    READ = "read"
+    ACKNOWLEDGE = "acknowledge"
 
 
 def stage_object(

@@ -60,7 +60,7 @@ from api.errors import (
     ValidationFailed,
 )
 from api.procedure_files import ProcedureBook
-from api.services import access, ledger, registry
+from api.services import access, ledger, outbox, registry
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SUBJECT_LEVEL = {
@@ -465,6 +465,20 @@ async def resolve_objection(
     objection.resolved_by = principal.subject
     objection.resolved_at = env.now
     _apply(env, application, new)
+    await outbox.emit(
+        env.session,
+        kind=outbox.ChangeKind.OBJECTION_RESOLVED,
+        subject_kind=str(application.subject_kind),
+        subject_key=application.subject_key,
+        unit_code=application.unit_code,
+        now=env.now,
+        payload={
+            "objection": objection.id,
+            "stage": objection.stage,
+            "outcome": objection.outcome,
+            "applicationStatus": new.status.value,
+        },
+    )
     await flush_or_conflict(env)
     await ledger.append(
         env.session,
@@ -516,6 +530,19 @@ async def return_to_poverty(
         )
     household.exit_attribute = ExitAttribute.RETURNED_TO_POVERTY
     household.returned_year = year
+    await outbox.emit(
+        env.session,
+        kind=outbox.ChangeKind.RETURNED_TO_POVERTY,
+        subject_kind="household",
+        subject_key=household.registry_no,
+        unit_code=household.village_code,
+        now=env.now,
+        payload={
+            "registryNo": household.registry_no,
+            "exitAttribute": household.exit_attribute.value,
+            "returnedYear": year,
+        },
+    )
     await flush_or_conflict(env)
     await ledger.append(
         env.session,
@@ -651,6 +678,8 @@ async def record_action(
 
 
 async def _effects(env: Env, application: ExitApplication, effects: Sequence[Effect]) -> None:
+    """Apply exit effects and write, in the same transaction, what the national system
+    must be told."""
     for effect in effects:
         if effect is Effect.DEREGISTER_HOUSEHOLD:
             household = await env.session.get(Household, application.household_id)
@@ -658,14 +687,54 @@ async def _effects(env: Env, application: ExitApplication, effects: Sequence[Eff
             household.exit_attribute = ExitAttribute.EXITED_SUPPORTED
             household.exited_year = application.year
             household.returned_year = None
+            await outbox.emit(
+                env.session,
+                kind=outbox.ChangeKind.HOUSEHOLD_DEREGISTERED,
+                subject_kind="household",
+                subject_key=household.registry_no,
+                unit_code=household.village_code,
+                now=env.now,
+                payload={
+                    "registryNo": household.registry_no,
+                    "exitAttribute": household.exit_attribute.value,
+                    "exitedYear": household.exited_year,
+                },
+            )
         elif effect is Effect.MARK_VILLAGE_EXITED:
             village = await env.session.get(VillageDesignationRow, application.subject_key)
             assert village is not None
             village.exited_on = env.now.date()
+            await outbox.emit(
+                env.session,
+                kind=outbox.ChangeKind.VILLAGE_EXIT_MARKED,
+                subject_kind="village",
+                subject_key=village.village_code,
+                unit_code=village.village_code,
+                now=env.now,
+                payload={
+                    "villageCode": village.village_code,
+                    "exitedOn": village.exited_on.isoformat(),
+                    "year": application.year,
+                },
+            )
         elif effect is Effect.APPROVE_COUNTY_EXIT:
             county = await env.session.get(CountyDesignationRow, application.subject_key)
             assert county is not None
             county.exited_on = env.now.date()
+            await outbox.emit(
+                env.session,
+                kind=outbox.ChangeKind.COUNTY_EXIT_APPROVED,
+                subject_kind="county",
+                subject_key=county.county_code,
+                unit_code=county.county_code,
+                now=env.now,
+                payload={
+                    "countyCode": county.county_code,
+                    "designation": county.designation.value,
+                    "exitedOn": county.exited_on.isoformat(),
+                    "year": application.year,
+                },
+            )
 
 
 def check_evidence(evidence: Sequence[EvidenceInput]) -> None:

@@ -3,6 +3,7 @@
 from api.db.models.access import PolicyState, RoleAssignment
 from api.db.models.audit import AuditEvent
 from api.db.models.jurisdictions import CountyDesignationRow, Jurisdiction, VillageDesignationRow
+from api.db.models.outbox import OutboxEvent, OutboxState, SyncAck
 from api.db.models.plans import ExitPlan
 from api.db.models.procedures import (
     EvaluationAssignment,
@@ -31,11 +32,14 @@ __all__ = [
     "Jurisdiction",
     "Member",
     "Objection",
+    "OutboxEvent",
+    "OutboxState",
     "PolicyState",
     "PovertyStandard",
     "ProcedureVersion",
     "RoleAssignment",
     "StageRecord",
+    "SyncAck",
     "VillageDesignationRow",
     "VillageIndicators",
 ]
