@@ -28,6 +28,7 @@ from api.db.models import (
 )
 from api.db.models import Household as HouseholdRow
 from api.db.repositories import applications as app_repo
+from api.db.repositories import changes as change_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.domain.income import HouseholdAccounts
@@ -236,6 +237,11 @@ class DetailLoaders:
             found = await read(lambda s: app_repo.audit_for(s, ids))
             return [found[i] for i in ids]
 
+        async def sync(keys: Sequence[tuple[str, str]]) -> list[Any]:
+            found = await read(lambda s: change_repo.latest_for_subjects(s, keys))
+            return [found.get(k) for k in keys]
+
+        self.sync_status = DataLoader[tuple[str, str], Any](sync)
         self.village_designation = DataLoader[str, VillageDesignationRow | None](villages)
         self.county_designation = DataLoader[str, CountyDesignationRow | None](counties)
         self.audit = DataLoader[int, list[AuditEvent]](audit)

@@ -86,6 +86,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "id": SCOPED,
     },
     "Household": {
+        "syncStatus": SCOPED,
         "assessments": SCOPED,
         "incomes": SCOPED,
         "attribute": SCOPED,
@@ -131,6 +132,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "message": PUBLIC,
     },
     "Jurisdiction": {
+        "syncStatus": SCOPED,
         "exitPlans": SCOPED,
         "poorCounty": PUBLIC,
         "poorVillage": PUBLIC,
@@ -162,6 +164,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "seriousIllnessInsurance": SCOPED,
     },
     "Mutation": {
+        "acknowledgeChange": ACTION,
         "recordAcknowledgment": ACTION,
         "assignEvaluator": ACTION,
         "assignRole": ACTION,
@@ -215,6 +218,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "list": SCOPED,
     },
     "Query": {
+        "changes": ROOT,
         "postedNotices": ROOT,
         "povertyStandards": ROOT,
         "applications": ROOT,
@@ -357,5 +361,33 @@ FIELDS: dict[str, dict[str, Access]] = {
         "grantedAt": VIEWER,
         "jurisdictionCode": VIEWER,
         "role": VIEWER,
+    },
+    "Change": {
+        "createdAt": SCOPED,
+        "eventId": SCOPED,
+        "kind": SCOPED,
+        "payload": SCOPED,
+        "position": SCOPED,
+        "schemaVersion": SCOPED,
+        "subjectKey": SCOPED,
+        "subjectKind": SCOPED,
+        "unitCode": SCOPED,
+    },
+    "ChangePage": {
+        "changes": SCOPED,
+        "pageInfo": SCOPED,
+    },
+    "SyncAnswer": {
+        "accepted": SCOPED,
+        "at": SCOPED,
+        "position": SCOPED,
+        "reason": SCOPED,
+    },
+    "SyncStatus": {
+        "answer": SCOPED,
+        "lastChange": SCOPED,
+    },
+    "AcknowledgeChangeSuccess": {
+        "answer": SCOPED,
     },
 }

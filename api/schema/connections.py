@@ -13,8 +13,8 @@ from api.domain.register import SubjectKind
 from api.errors import ValidationFailed
 from api.resolvers import cursors
 from api.resolvers.context import Context
+from api.schema.pagination import PageInfo
 from api.schema.procedures import ExitApplication
-from api.schema.types import PageInfo
 
 Info = strawberry.Info[Context, None]
 MAX_PAGE = 100

@@ -12,7 +12,9 @@ from api.db.models import RoleAssignment as AssignmentRow
 from api.domain.roles import Principal, Role
 from api.errors import TuopinError
 from api.resolvers.context import Context
+from api.schema import changes as change_schema
 from api.schema import inputs as i
+from api.schema.changes import AcknowledgeChangeInput, AcknowledgeChangePayload
 from api.schema.errors import (
     ANONYMOUS,
     ConflictError,
@@ -195,6 +197,12 @@ class Mutation:
             )
 
         return await _run(info, work, _application)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Integrators: record the national system's answer.")
+    async def acknowledge_change(
+        self, info: Info, input: AcknowledgeChangeInput
+    ) -> AcknowledgeChangePayload:
+        return await change_schema.acknowledge(info, input)  # type: ignore[return-value]
 
     @strawberry.mutation(description="Object during a running notice; open to the public.")
     async def raise_objection(self, info: Info, input: i.RaiseObjectionInput) -> ObjectionPayload:

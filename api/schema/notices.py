@@ -13,7 +13,8 @@ from api.domain.register import SubjectKind
 from api.errors import ValidationFailed
 from api.resolvers import cursors
 from api.resolvers.context import Context
-from api.schema.types import Jurisdiction, PageInfo
+from api.schema.pagination import PageInfo
+from api.schema.types import Jurisdiction
 
 Info = strawberry.Info[Context, None]
 

@@ -8,7 +8,9 @@ from strawberry import relay
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
 from api.domain.jurisdictions import validate_code
+from api.schema import changes as change_schema
 from api.schema import connections, notices
+from api.schema.changes import ChangePage
 from api.schema.connections import (
     ApplicationConnection,
     ApplicationFilterInput,
@@ -48,6 +50,19 @@ class Query:
         self, info: Info, under: str | None = None, first: int = 20, after: str | None = None
     ) -> PostedNoticePage:
         return await notices.posted_notices(info, under=under, first=first, after=after)
+
+    @strawberry.field(
+        description="Integrators: changes after a cursor, in commit order (at most 1,000)."
+    )
+    async def changes(
+        self,
+        info: Info,
+        after: str | None = None,
+        first: int = 100,
+        kinds: list[str] | None = None,
+        under: str | None = None,
+    ) -> ChangePage:
+        return await change_schema.changes(info, after=after, first=first, kinds=kinds, under=under)
 
     @strawberry.field(description="The signed-in official; null for the public.")
     def viewer(self, info: Info) -> Viewer | None:

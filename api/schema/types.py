@@ -34,11 +34,23 @@ from api.schema import (
     enums,  # noqa: F401  (registers the enums)
     node_loading,
 )
+from api.schema.changes import Change, SyncAnswer, SyncStatus
 from api.schema.details import Assessment, ExitPlan, IncomeRecord, PoorCounty, PoorVillage
+from api.schema.pagination import PageInfo
 from api.schema.procedures import ExitApplication
 from api.services.registry import UnitIncidence
 
 Info = strawberry.Info[Context, None]
+
+
+async def sync_status_of(info: Info, kind: str, key: str) -> SyncStatus | None:
+    found = await info.context.loaders.details.sync_status.load((kind, key))
+    if found is None:
+        return None
+    event, answer = found
+    return SyncStatus(
+        last_change=Change.of(event), answer=None if answer is None else SyncAnswer.of(answer)
+    )
 
 
 @strawberry.type(description="退出标准中未达到的一项")
@@ -218,6 +230,10 @@ class Household(relay.Node):
         rows = await info.context.loaders.details.assessments(year).load(self.id)
         return [Assessment.of(row) for row in rows]
 
+    @strawberry.field(description="Its newest change and the national system's answer.")
+    async def sync_status(self, info: Info) -> SyncStatus | None:
+        return await sync_status_of(info, "household", self.registry_no)
+
     @strawberry.field(description="The household's newest exit application, if any.")
     async def current_application(self, info: Info) -> ExitApplication | None:
         row = await info.context.loaders.application.current_for_household.load(self.id)
@@ -247,12 +263,6 @@ class MeetsStandardInput:
 class HouseholdEdge:
     cursor: str
     node: Household
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @strawberry.type
@@ -312,6 +322,18 @@ class Jurisdiction(relay.Node):
     async def children(self, info: Info) -> list[Jurisdiction]:
         rows = await info.context.loaders.children.load(self.code)
         return [Jurisdiction.of(row) for row in rows]
+
+    @strawberry.field(
+        description="A village's or county's newest change and the national system's answer; "
+        "null outside your jurisdiction."
+    )
+    async def sync_status(self, info: Info) -> SyncStatus | None:
+        if not info.context.scope.covers(self.code) or self.level not in (
+            Level.VILLAGE,
+            Level.COUNTY,
+        ):
+            return None
+        return await sync_status_of(info, self.level.value, self.code)
 
     @strawberry.field(description="Its designation as a poor village, if it is one.")
     async def poor_village(self, info: Info) -> PoorVillage | None:

@@ -127,6 +127,7 @@ HOLDINGS = [
     (Role.TOWNSHIP_GOVERNMENT, LS_VILLAGE[:9]),
     (Role.COUNTY_LEADING_GROUP, "371302"),
     (Role.THIRD_PARTY_EVALUATOR, "371302"),
+    (Role.INTEGRATOR, "23"),
 ]
 HOLDING_OF = {(role, code[:2] if code else ""): code for role, code in HOLDINGS}
 
@@ -569,3 +570,47 @@ async def test_applications_page_by_keyset_with_filters(api: Api, order: str) ->
     assert {e["node"]["unitCode"][:6] for e in lanshan["applications"]["edges"]} == {"371302"}
     public = await api.gql(APPLICATIONS, None, first=10, order=order, filter=None)
     assert public["applications"]["totalCount"] == 0
+
+
+async def test_integrators_pull_changes_and_answer_them(api: Api) -> None:
+    """Runs after the walks above: their exits are in the feed."""
+    feed = """query($after: String) { changes(after: $after, first: 2) {
+      changes { position eventId kind subjectKey payload } pageInfo { hasNextPage endCursor } } }"""
+    integrator = api.token(Role.INTEGRATOR, "23")
+    seen: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await api.gql(feed, integrator, after=after))["changes"]
+        seen += page["changes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    kinds = [c["kind"] for c in seen]
+    assert "household_deregistered" in kinds
+    assert "county_exit_approved" in kinds
+    assert all(c["subjectKey"].startswith("23") or c["subjectKey"].startswith("T23") for c in seen)
+    household = next(c for c in seen if c["kind"] == "household_deregistered")
+    county = api.token(Role.COUNTY_LEADING_GROUP, "23")
+    refused = (
+        await api.client.post(
+            "/graphql", json={"query": feed}, headers={"Authorization": f"Bearer {county}"}
+        )
+    ).json()
+    assert "may not read changes" in refused["errors"][0]["message"]
+    answer = await api.gql(
+        """mutation($input: AcknowledgeChangeInput!) { acknowledgeChange(input: $input) {
+        __typename ... on AcknowledgeChangeSuccess { answer { accepted reason } } } }""",
+        integrator,
+        input={"position": household["position"], "accepted": False, "reason": "国家系统中无此户"},
+    )
+    assert answer["acknowledgeChange"]["answer"]["accepted"] is False
+    status = await api.gql(
+        """query($code: String!) { jurisdiction(code: $code) { households(first: 5) {
+        edges { node { registryNo syncStatus { lastChange { kind } answer { accepted reason } }
+        } } } } }""",
+        api.token(Role.TOWNSHIP_GOVERNMENT, "23"),
+        code=HLJ_VILLAGE,
+    )
+    nodes = [e["node"] for e in status["jurisdiction"]["households"]["edges"]]
+    synced = next(n for n in nodes if n["registryNo"] == household["subjectKey"])
+    assert synced["syncStatus"]["answer"] == {"accepted": False, "reason": "国家系统中无此户"}
