@@ -126,7 +126,8 @@ def perform(
     if not reason or not reason.strip():
         raise ValidationFailed(f"a {decision} needs a reason", path=("reason",))
     if decision is Decision.REJECT:
-        return Outcome(replace(state, status=Status.REJECTED))
+        ended = replace(state, status=Status.REJECTED, notice_started_at=None, notice_ends_at=None)
+        return Outcome(ended)
     if return_to not in current.returns_to:
         targets = ", ".join(current.returns_to)
         raise ValidationFailed(

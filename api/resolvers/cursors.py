@@ -7,6 +7,7 @@ import binascii
 from datetime import datetime
 
 from api.errors import ValidationFailed
+from api.resolvers.ids import parse_id
 
 
 def encode(*parts: str | int) -> str:
@@ -18,9 +19,10 @@ def decode_household(cursor: str) -> tuple[str, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         code, ident = raw.split("\x1f")
-        if not code.isdigit():
-            raise ValueError(code)
-        return code, int(ident)
+        number = parse_id(ident)
+        if not code.isascii() or not code.isdigit() or len(code) > 12 or number is None:
+            raise ValueError(raw)
+        return code, number
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ValidationFailed("the cursor is not one this API gave out", path=("after",)) from None
 
@@ -30,10 +32,14 @@ def decode_application(cursor: str, *, by_update: bool) -> tuple[datetime, int] 
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         parts = raw.split("\x1f")
-        if by_update and len(parts) == 2:
-            return datetime.fromisoformat(parts[0]), int(parts[1])
-        if not by_update and len(parts) == 1:
-            return (int(parts[0]),)
+        number = parse_id(parts[-1])
+        if number is not None and by_update and len(parts) == 2:
+            at = datetime.fromisoformat(parts[0])
+            if at.tzinfo is None:
+                raise ValueError(raw)
+            return at, number
+        if number is not None and not by_update and len(parts) == 1:
+            return (number,)
         raise ValueError(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise ValidationFailed(

@@ -9,6 +9,7 @@ from api.domain.procedures import Decision, EvidenceKind
 from api.domain.register import SubjectKind
 from api.domain.roles import Role
 from api.errors import ValidationFailed
+from api.resolvers.ids import parse_id
 from api.schema import enums  # noqa: F401  (registers the labelled enums first)
 from api.services.exits import EvidenceInput as ServiceEvidence
 
@@ -29,9 +30,10 @@ def evidence_of(items: list[EvidenceInput]) -> list[ServiceEvidence]:
 
 def node_id(value: relay.GlobalID, type_name: str, field: str) -> int:
     """The integer id inside a global ID of ``type_name``; ValidationFailed otherwise."""
-    if value.type_name != type_name or not value.node_id.isdigit():
+    number = parse_id(value.node_id)
+    if value.type_name != type_name or number is None:
         raise ValidationFailed(f"{field} must be the id of a {type_name}", path=(field,))
-    return int(value.node_id)
+    return number
 
 
 @strawberry.input

@@ -9,6 +9,7 @@ import strawberry
 
 from api.db.repositories import nodes
 from api.resolvers.context import Context
+from api.resolvers.ids import parse_id
 
 T = TypeVar("T")
 
@@ -19,8 +20,8 @@ async def resolve(
     node_ids: Iterable[str],
     make: Callable[[Any], T],
 ) -> list[T | None]:
-    wanted = list(node_ids)
-    ids = [int(n) for n in wanted if n.isdigit()]
+    wanted = [parse_id(n) for n in node_ids]
+    ids = [n for n in wanted if n is not None]
     scope = info.context.scope
     rows = await info.context.read(lambda s: nodes.scoped_by_ids(s, model, ids, scope=scope))
-    return [make(rows[int(n)]) if n.isdigit() and int(n) in rows else None for n in wanted]
+    return [make(rows[n]) if n is not None and n in rows else None for n in wanted]

@@ -18,6 +18,7 @@ from api.domain.procedures import Decision, EvidenceKind, Stage
 from api.domain.register import CountyDesignation, SubjectKind
 from api.domain.roles import Role
 from api.resolvers.context import Context
+from api.resolvers.ids import parse_id
 from api.schema import node_loading
 from api.schema.details import AuditEvent
 from api.schema.enums import NextAction
@@ -118,12 +119,13 @@ class Objection(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Objection | None]:
         """Objections of applications the viewer can see."""
-        ids = [int(n) for n in node_ids if n.isdigit()]
+        wanted = [parse_id(n) for n in node_ids]
+        ids = [n for n in wanted if n is not None]
         rows = await info.context.read(
             lambda s: app_repo.visible_objections(s, ids, scope=info.context.scope)
         )
         found = {row.id: cls.of(row) for row in rows}
-        return [found.get(int(n)) if n.isdigit() else None for n in node_ids]
+        return [None if n is None else found.get(n) for n in wanted]
 
     @classmethod
     def of(cls, row: ObjectionRow) -> Objection:
@@ -178,10 +180,11 @@ class ExitApplication(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ExitApplication | None]:
-        ids = [int(n) for n in node_ids if n.isdigit()]
+        wanted = [parse_id(n) for n in node_ids]
+        ids = [n for n in wanted if n is not None]
         rows = await info.context.loaders.application.by_id.load_many(ids)
         found = {row.id: cls.of(row) for row in rows if row is not None}
-        return [found.get(int(n)) if n.isdigit() else None for n in node_ids]
+        return [None if n is None else found.get(n) for n in wanted]
 
     async def _flow(self, info: Info):  # type: ignore[no-untyped-def]
         row = await info.context.loaders.application.version.load(self.version_id)

@@ -29,6 +29,7 @@ from api.domain.standards import StandardCheck as DomainCheck
 from api.errors import ValidationFailed
 from api.resolvers import households as household_resolvers
 from api.resolvers.context import Context
+from api.resolvers.ids import parse_id
 from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
 from api.schema import (
     enums,  # noqa: F401  (registers the enums)
@@ -191,10 +192,11 @@ class Household(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Household | None]:
-        ids = [int(n) for n in node_ids if n.isdigit()]
+        wanted = [parse_id(n) for n in node_ids]
+        ids = [n for n in wanted if n is not None]
         rows = await info.context.loaders.household.by_id.load_many(ids)
         found = {row.id: cls.of(row) for row in rows if row is not None}
-        return [found.get(int(n)) if n.isdigit() else None for n in node_ids]
+        return [None if n is None else found.get(n) for n in wanted]
 
     @strawberry.field(description="Masked outside the household's township.")
     def phone(self, info: Info) -> str | None:

@@ -17,7 +17,7 @@ from api.authz.enforcer import Authorizer, Holding
 from api.authz.policy import Action
 from api.db.models import Jurisdiction, PolicyState, RoleAssignment
 from api.domain.roles import Principal, Role, check_holding
-from api.errors import NotFound, NotPermitted, ValidationFailed
+from api.errors import InvalidTransition, NotFound, NotPermitted, ValidationFailed
 from api.services import ledger
 
 
@@ -76,8 +76,11 @@ async def assign_role(
     jurisdiction: str,
     now: datetime,
 ) -> RoleAssignment:
-    if not subject.strip() or "|" in subject:
-        raise ValidationFailed("a subject is a non-empty id without '|'", path=("subject",))
+    if not subject.strip() or "|" in subject or len(subject) > 100:
+        raise ValidationFailed(
+            "a subject is a non-empty id of at most 100 characters without '|'",
+            path=("subject",),
+        )
     check_holding(role, jurisdiction)
     if jurisdiction and await session.get(Jurisdiction, jurisdiction) is None:
         raise NotFound("jurisdiction", jurisdiction)
@@ -89,6 +92,16 @@ async def assign_role(
         obj=f"roles/{role}",
         action=Action.ASSIGN,
     )
+    held = await session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.subject == subject,
+            RoleAssignment.role == role,
+            RoleAssignment.jurisdiction_code == jurisdiction,
+            RoleAssignment.revoked_at.is_(None),
+        )
+    )
+    if held is not None:
+        raise InvalidTransition(f"{subject} already holds {role} in {jurisdiction or 'China'}")
     assignment = RoleAssignment(
         subject=subject,
         role=role,

@@ -90,6 +90,7 @@ async def submit_evaluation(
     )
     if application.status is not Status.IN_PROGRESS:
         raise InvalidTransition(f"the application is {application.status}")
+    application.updated_at = env.now  # bumps the row version
     await record_action(env, application, principal, application.stage, "evaluation", [report])
     await flush_or_conflict(env)
     return application

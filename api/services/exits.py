@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -35,6 +36,7 @@ from api.db.models import (
     VillageDesignationRow,
 )
 from api.db.repositories import applications as app_repo
+from api.db.repositories import households as household_repo
 from api.db.repositories.scoping import in_scope, in_subtree
 from api.domain import engine
 from api.domain.engine import State, Status
@@ -68,6 +70,15 @@ _SUBJECT_LEVEL = {
     SubjectKind.VILLAGE: Level.VILLAGE,
     SubjectKind.COUNTY: Level.COUNTY,
 }
+
+
+CHINA = ZoneInfo("Asia/Shanghai")
+_EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
+
+
+def china_today(now: datetime) -> date:
+    """The calendar day in China: an approval at 07:00 on 1 January is a January exit."""
+    return now.astimezone(CHINA).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +129,10 @@ async def propose(
     """Propose a list of subjects: each gets its own application, past the first stage."""
     validate_code(unit_code)
     check_evidence(evidence)
+    if not 2000 <= year <= china_today(env.now).year:
+        raise ValidationFailed(
+            f"year must be between 2000 and this year, not {year}", path=("year",)
+        )
     if not subjects:
         raise ValidationFailed("a list names at least one subject", path=("subjects",))
     if len(set(subjects)) != len(subjects):
@@ -129,6 +144,13 @@ async def propose(
     flow = procedure.for_kind(kind)
     first = flow.stages[0]
     found = await _subjects(env, scope, kind, unit_code, subjects)
+    for subject in found:
+        if subject.household is not None and year < subject.household.registered_year:
+            raise ValidationFailed(
+                f"household {subject.key} was registered in "
+                f"{subject.household.registered_year}, after {year}",
+                path=("year",),
+            )
     for subject in found:
         await access.authorize(
             env.session,
@@ -142,12 +164,17 @@ async def propose(
         select(ExitApplication.subject_key).where(
             ExitApplication.subject_kind == kind,
             ExitApplication.subject_key.in_([s.key for s in found]),
-            ExitApplication.year == year,
+            or_(
+                ExitApplication.year == year,
+                ExitApplication.status.in_([Status.IN_PROGRESS, Status.OBJECTED]),
+            ),
         )
     )
-    already = sorted(taken)
+    already = sorted(set(taken))
     if already:
-        raise InvalidTransition(f"{', '.join(already)} already has an exit application for {year}")
+        raise InvalidTransition(
+            f"{', '.join(already)} already has an open exit application or one for {year}"
+        )
     checks = await _standard_checks(env, kind, flow, found, year)
     failures = [
         (f"{subject.key}: {shortfall.criterion}", shortfall.detail)
@@ -342,6 +369,8 @@ async def perform(
         obj=stage_object(procedure, application.subject_kind, current, application.designation),
         action=Action.PERFORM,
     )
+    if decision is Decision.APPROVE and stage == flow.stages[0].code:
+        await _still_meets(env, application, flow)
     state = await _state(env, application)
     evaluated = await app_repo.attached_kinds(
         env.session,
@@ -465,6 +494,18 @@ async def resolve_objection(
     objection.resolved_by = principal.subject
     objection.resolved_at = env.now
     _apply(env, application, new)
+    env.session.add(
+        StageRecord(
+            application_id=application.id,
+            stage=application.stage,
+            action="resolve_objection",
+            reason=objection.resolution,
+            actor_subject=principal.subject,
+            actor_role=str(principal.role),
+            actor_jurisdiction=principal.jurisdiction,
+            at=env.now,
+        )
+    )
     await outbox.emit(
         env.session,
         kind=outbox.ChangeKind.OBJECTION_RESOLVED,
@@ -516,11 +557,23 @@ async def return_to_poverty(
         obj="register",
         action=Action.RETURN_TO_POVERTY,
     )
-    if household.exit_attribute not in (
-        ExitAttribute.EXITED_SUPPORTED,
-        ExitAttribute.EXITED_SUPPORT_ENDED,
-    ):
+    if household.exit_attribute not in _EXITED or household.exited_year is None:
         raise InvalidTransition(f"household {registry_no} has not exited")
+    if not household.exited_year < year <= china_today(env.now).year:
+        raise ValidationFailed(
+            f"a return to poverty is judged in a year after the exit ({household.exited_year}) "
+            "and not in the future",
+            path=("year",),
+        )
+    accounts = (await registry.household_accounts(env.session, [household.id], year=year))[
+        household.id
+    ]
+    assessed = await household_repo.latest_assessments(env.session, [household.id], year=year)
+    if accounts.gross == 0 or household.id not in assessed:
+        raise ValidationFailed(
+            f"record {year}'s income and 两不愁三保障 assessment before judging a return",
+            path=("year",),
+        )
     check = (
         await registry.check_households(env.session, [household], year=year, policy=env.standards)
     )[household.id]
@@ -558,6 +611,25 @@ async def return_to_poverty(
 
 
 # ---------------------------------------------------------------- helpers
+
+
+async def _still_meets(env: Env, application: ExitApplication, flow: SubjectProcedure) -> None:
+    """Re-approving the first stage (after a return) proposes the subject again: judge it."""
+    subject = _Subject(
+        application.subject_key,
+        application.unit_code,
+        None
+        if application.household_id is None
+        else await env.session.get(Household, application.household_id),
+        application.designation,
+    )
+    check = (
+        await _standard_checks(env, application.subject_kind, flow, [subject], application.year)
+    )[subject.key]
+    if not check.met:
+        raise StandardNotMet(
+            [(f"{subject.key}: {s.criterion}", s.detail) for s in check.shortfalls]
+        )
 
 
 async def _load(
@@ -684,6 +756,8 @@ async def _effects(env: Env, application: ExitApplication, effects: Sequence[Eff
         if effect is Effect.DEREGISTER_HOUSEHOLD:
             household = await env.session.get(Household, application.household_id)
             assert household is not None
+            if household.exit_attribute in _EXITED:
+                raise InvalidTransition(f"household {household.registry_no} has exited already")
             household.exit_attribute = ExitAttribute.EXITED_SUPPORTED
             household.exited_year = application.year
             household.returned_year = None
@@ -703,7 +777,9 @@ async def _effects(env: Env, application: ExitApplication, effects: Sequence[Eff
         elif effect is Effect.MARK_VILLAGE_EXITED:
             village = await env.session.get(VillageDesignationRow, application.subject_key)
             assert village is not None
-            village.exited_on = env.now.date()
+            if village.exited_on is not None:
+                raise InvalidTransition(f"village {village.village_code} has exited already")
+            village.exited_on = china_today(env.now)
             await outbox.emit(
                 env.session,
                 kind=outbox.ChangeKind.VILLAGE_EXIT_MARKED,
@@ -720,7 +796,9 @@ async def _effects(env: Env, application: ExitApplication, effects: Sequence[Eff
         elif effect is Effect.APPROVE_COUNTY_EXIT:
             county = await env.session.get(CountyDesignationRow, application.subject_key)
             assert county is not None
-            county.exited_on = env.now.date()
+            if county.exited_on is not None:
+                raise InvalidTransition(f"county {county.county_code} has exited already")
+            county.exited_on = china_today(env.now)
             await outbox.emit(
                 env.session,
                 kind=outbox.ChangeKind.COUNTY_EXIT_APPROVED,
@@ -813,6 +891,7 @@ async def record_acknowledgment(
         raise InvalidTransition(f"the application is {application.status}")
     if EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT not in current.evidence:
         raise InvalidTransition(f"stage {current.code} takes no household acknowledgment")
+    application.updated_at = env.now  # bumps the row version: a concurrent return wins cleanly
     await record_action(env, application, principal, current.code, "acknowledgment", [evidence])
     await flush_or_conflict(env)
     return application

@@ -233,3 +233,22 @@ async def test_the_meets_standard_filter_pages_without_gaps(gql: GraphQL) -> Non
         as_=actor,
     )
     assert "totalCount is not available" in counted["errors"][0]["message"]
+
+
+async def test_crafted_ids_and_cursors_are_input_errors_not_crashes(gql: GraphQL) -> None:
+    import base64
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
+    actor = (Role.COUNTY_LEADING_GROUP, "230231")
+    for raw in ("Household:²", "Household:99999999999999999999999", "Member:0", "Household:-1"):
+        body = await gql("query($id: ID!) { node(id: $id) { id } }", as_=actor, id=b64(raw))
+        assert body["data"]["node"] is None, raw
+    perform = """mutation($id: ID!) { performStage(input: {applicationId: $id,
+      stage: "verification", decision: APPROVE}) { __typename } }"""
+    huge = await gql(perform, as_=actor, id=b64("ExitApplication:99999999999999999999999"))
+    assert huge["data"]["performStage"]["__typename"] == "ValidationFailedError"
+    cursor = base64.urlsafe_b64encode(b"230231101200\x1f99999999999999999999").decode()
+    paged = await gql(HOUSEHOLDS, as_=actor, code=VILLAGE, first=5, after=cursor.rstrip("="))
+    assert paged["errors"][0]["message"] == "the cursor is not one this API gave out"

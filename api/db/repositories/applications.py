@@ -53,6 +53,7 @@ async def posted_now(
             ExitApplication.id == application_id,
             ExitApplication.notice_started_at <= now,
             ExitApplication.notice_ends_at > now,
+            ExitApplication.status == "in_progress",
         )
     )
 
@@ -346,7 +347,11 @@ async def posted_notices(
     query = (
         select(ExitApplication, Household.head_name, Household.villager_group)
         .outerjoin(Household, Household.id == ExitApplication.household_id)
-        .where(ExitApplication.notice_started_at <= now, ExitApplication.notice_ends_at > now)
+        .where(
+            ExitApplication.notice_started_at <= now,
+            ExitApplication.notice_ends_at > now,
+            ExitApplication.status == "in_progress",
+        )
     )
     if under:
         query = query.where(in_subtree(ExitApplication.unit_code, under))
