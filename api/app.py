@@ -26,6 +26,7 @@ from api.policy_files import standards
 from api.procedure_files import book
 from api.resolvers.context import Clock, Context, utc_now
 from api.schema.schema import schema
+from api.services import access
 
 
 class TuopinGraphQL(GraphQL[Context, None]):
@@ -43,8 +44,15 @@ class TuopinGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.app.state
+        principal = request.scope.get("state", {}).get("principal")
+        if principal is not None:
+            # A valid token counts only while its holding is recorded: a revoked or
+            # never-granted holding reads as the public.
+            async with state.sessions() as session:
+                if not await access.recorded(session, state.authorizer, principal):
+                    principal = None
         return Context(
-            principal=request.scope.get("state", {}).get("principal"),
+            principal=principal,
             sessions=state.sessions,
             policy=state.policy,
             authorizer=state.authorizer,

@@ -36,7 +36,7 @@ class Authorizer:
         self._enforcer = casbin.Enforcer(model, policy)
         self._enforcer.add_named_domain_matching_func("g", _domain_contains)
         self._version: int | None = None
-        self._loaded: set[str] = set()
+        self._loaded: dict[str, bool] = {}
         self._decisions: dict[tuple[str, str, str, str], bool] = {}
 
     @property
@@ -55,14 +55,20 @@ class Authorizer:
     def is_loaded(self, subject: str) -> bool:
         return user_subject(subject) in self._loaded
 
+    def holds_any(self, subject: str) -> bool:
+        """Whether the loaded subject holds at least one recorded role."""
+        return self._loaded.get(user_subject(subject), False)
+
     def load(self, subject: str, holdings: Iterable[Holding]) -> None:
         user = user_subject(subject)
         self._enforcer.delete_roles_for_user(user)
+        count = 0
         for holding in holdings:
             self._enforcer.add_role_for_user_in_domain(
                 user, role_subject(holding.role), holding.jurisdiction
             )
-        self._loaded.add(user)
+            count += 1
+        self._loaded[user] = count > 0
 
     def allows(self, subject: str, domain: str, obj: str, action: str) -> bool:
         key = (subject, domain, obj, action)

@@ -59,7 +59,9 @@ class ValidationFailedError(Error):
     path: list[str]
 
 
-ANONYMOUS = NotPermittedError(message="sign in: this action needs an official's token")
+ANONYMOUS = NotPermittedError(
+    message="sign in: this action needs a token whose role holding is recorded"
+)
 
 
 def error_of(exc: errors.TuopinError) -> Error:

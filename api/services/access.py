@@ -31,19 +31,8 @@ async def policy_version(session: AsyncSession) -> int:
     return int(version or 0)
 
 
-async def authorize(
-    session: AsyncSession,
-    authorizer: Authorizer,
-    principal: Principal,
-    *,
-    domain: str,
-    obj: str,
-    action: Action,
-) -> None:
-    """Raise NotPermitted unless the principal's holding allows ``action`` on ``obj``.
-
-    ``domain`` is the division code of the subject acted on.
-    """
+async def recorded(session: AsyncSession, authorizer: Authorizer, principal: Principal) -> bool:
+    """Whether the token's holding is recorded and not revoked (cached per policy version)."""
     authorizer.sync(await policy_version(session))
     key = acting_key(principal)
     if not authorizer.is_loaded(key):
@@ -59,7 +48,24 @@ async def authorize(
         )
         holdings = [] if held is None else [Holding(principal.role, principal.jurisdiction)]
         authorizer.load(key, holdings)
-    if not authorizer.allows(key, domain, obj, action):
+    return authorizer.holds_any(key)
+
+
+async def authorize(
+    session: AsyncSession,
+    authorizer: Authorizer,
+    principal: Principal,
+    *,
+    domain: str,
+    obj: str,
+    action: Action,
+) -> None:
+    """Raise NotPermitted unless the principal's recorded holding allows ``action`` on ``obj``.
+
+    ``domain`` is the division code of the subject acted on.
+    """
+    await recorded(session, authorizer, principal)
+    if not authorizer.allows(acting_key(principal), domain, obj, action):
         raise NotPermitted(
             f"{principal.role} in {principal.jurisdiction or 'the country'} may not {action} "
             f"{obj} for {domain}"

@@ -1,25 +1,74 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
 from api.auth.tokens import issue_dev_token
 from api.config import Settings
-from api.domain.roles import Principal, Role
+from api.db.session import create_engine
+from api.domain.roles import Principal, Role, check_holding
+from api.errors import ValidationFailed
+from api.services import access
 from tests.conftest import Database
 
 KEY = "test-signing-key-" + "x" * 32
 
 
+# Units where the API tests hold roles; every valid (role, unit) pair is recorded.
+TEST_UNITS = [
+    "",
+    "23",
+    "2302",
+    "230231",
+    "230223",
+    "230231101",
+    "230231101200",
+    "230231102200",
+    "37",
+    "3713",
+    "371302",
+    "371302101",
+    "371302101200",
+]
+
+
+def test_subject(role: Role, jurisdiction: str) -> str:
+    return f"test:{role}:{jurisdiction or 'national'}"
+
+
+async def _record_holdings(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with AsyncSession(engine) as session, session.begin():
+            for role in Role:
+                for code in TEST_UNITS:
+                    try:
+                        check_holding(role, code)
+                    except ValidationFailed:
+                        continue
+                    await access.grant_bootstrap(
+                        session,
+                        subject=test_subject(role, code),
+                        role=role,
+                        jurisdiction=code,
+                        now=datetime.now(UTC),
+                    )
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def settings(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    asyncio.run(_record_holdings(database.url))
     state: Path = tmp_path_factory.mktemp("state")
     return Settings(database_url=database.url, state_dir=state, dev_signing_key=SecretStr(KEY))
 
@@ -34,7 +83,9 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def token_for(role: Role, jurisdiction: str) -> str:
-    principal = Principal(subject=f"test:{role}", role=role, jurisdiction=jurisdiction)
+    principal = Principal(
+        subject=test_subject(role, jurisdiction), role=role, jurisdiction=jurisdiction
+    )
     return issue_dev_token(principal, key=KEY, ttl=timedelta(minutes=10))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from api.config import Settings
 from api.domain.roles import Role
 from tests.api.conftest import GraphQL
 
@@ -252,3 +253,64 @@ async def test_crafted_ids_and_cursors_are_input_errors_not_crashes(gql: GraphQL
     cursor = base64.urlsafe_b64encode(b"230231101200\x1f99999999999999999999").decode()
     paged = await gql(HOUSEHOLDS, as_=actor, code=VILLAGE, first=5, after=cursor.rstrip("="))
     assert paged["errors"][0]["message"] == "the cursor is not one this API gave out"
+
+
+async def test_a_token_reads_only_while_its_holding_is_recorded(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from api.auth.tokens import issue_dev_token
+    from api.db import models
+    from api.db.session import create_engine
+    from api.domain.roles import Principal
+    from api.services import access
+    from tests.api.conftest import KEY
+
+    query = """{ jurisdiction(code: "230231101200") { incidence(year: 2016) { percent }
+      households(first: 1) { edges { node { phone } } } } }"""
+
+    async def read(subject: str) -> dict[str, object]:
+        token = issue_dev_token(
+            Principal(subject, Role.TOWNSHIP_GOVERNMENT, TOWNSHIP),
+            key=KEY,
+            ttl=timedelta(minutes=5),
+        )
+        response = await client.post(
+            "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
+        )
+        data: dict[str, object] = response.json()["data"]["jurisdiction"]
+        return data
+
+    ghost = await read("ghost-never-granted")
+    assert ghost["incidence"] is None
+    assert ghost["households"] == {"edges": []}
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            granted = await access.grant_bootstrap(
+                session,
+                subject="soon-revoked",
+                role=Role.TOWNSHIP_GOVERNMENT,
+                jurisdiction=TOWNSHIP,
+                now=datetime.now(UTC),
+            )
+        assert (await read("soon-revoked"))["incidence"] is not None
+        async with AsyncSession(engine) as session, session.begin():
+            await session.execute(
+                update(models.RoleAssignment)
+                .where(models.RoleAssignment.id == granted.id)
+                .values(revoked_at=datetime.now(UTC))
+            )
+            await session.execute(
+                update(models.PolicyState).values(version=models.PolicyState.version + 1)
+            )
+    finally:
+        await engine.dispose()
+    revoked = await read("soon-revoked")
+    assert revoked["incidence"] is None
+    assert revoked["households"] == {"edges": []}
