@@ -18,7 +18,7 @@ from api.domain.register import ExitAttribute
 from api.domain.roles import Principal, Role
 from api.policy_files import standards
 from api.procedure_files import ProcedureBook, book
-from api.services import access, exits, registry
+from api.services import access, evaluations, exits, registry
 from api.services.exits import Env, EvidenceInput
 
 T0 = datetime(2016, 11, 1, 9, 0, tzinfo=UTC)
@@ -82,6 +82,7 @@ def holding_unit(role: Role, unit: str) -> str:
 
 async def walk(e: Env, cast: Cast, application: ExitApplication, flow: SubjectProcedure) -> Env:
     """Drive an application from where it stands to its end, stage by stage."""
+    evaluated: list[str] = []
     while application.status is exits.Status.IN_PROGRESS:
         index = flow.index_of(application.stage)
         stage = flow.stages[index]
@@ -89,7 +90,23 @@ async def walk(e: Env, cast: Cast, application: ExitApplication, flow: SubjectPr
         last = done.get(flow.stages[index - 1].code) if index else None
         role = stage.roles_for(application.designation)[0]
         actor = await cast.pick(role, holding_unit(role, application.unit_code), not_=last)
-        kinds = list(stage.evidence)
+        kinds = [k for k in stage.evidence if k is not EvidenceKind.EVALUATION_REPORT]
+        if EvidenceKind.EVALUATION_REPORT in stage.evidence:
+            evaluator = await cast.pick(
+                Role.THIRD_PARTY_EVALUATOR,
+                application.unit_code[:2],
+                not_=evaluated[-1] if evaluated else None,
+            )
+            await evaluations.assign_evaluator(
+                e, actor, application_id=application.id, evaluator=evaluator.subject
+            )
+            await evaluations.submit_evaluation(
+                e,
+                evaluator,
+                application_id=application.id,
+                report=evidence(EvidenceKind.EVALUATION_REPORT)[0],
+            )
+            evaluated.append(evaluator.subject)
         if stage.is_notice:
             await exits.post_notice(
                 e,

@@ -19,6 +19,7 @@ from api.services.exits import (
     EvidenceInput,
     check_evidence,
     flush_or_conflict,
+    procedure_of,
     record_action,
 )
 
@@ -90,6 +91,10 @@ async def submit_evaluation(
     )
     if application.status is not Status.IN_PROGRESS:
         raise InvalidTransition(f"the application is {application.status}")
+    _, flow = await procedure_of(env, application)
+    stage = flow.stages[flow.index_of(application.stage)]
+    if EvidenceKind.EVALUATION_REPORT not in stage.evidence:
+        raise InvalidTransition(f"stage {stage.code} takes no evaluation report")
     application.updated_at = env.now  # bumps the row version
     await record_action(env, application, principal, application.stage, "evaluation", [report])
     await flush_or_conflict(env)

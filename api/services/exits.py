@@ -73,6 +73,8 @@ _SUBJECT_LEVEL = {
 
 
 CHINA = ZoneInfo("Asia/Shanghai")
+ATTACH_ONLY = frozenset({EvidenceKind.EVALUATION_REPORT})
+"""Evidence only others may attach: the performer cannot evaluate its own subject."""
 _EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
 
 
@@ -369,6 +371,12 @@ async def perform(
         obj=stage_object(procedure, application.subject_kind, current, application.designation),
         action=Action.PERFORM,
     )
+    if any(item.kind in ATTACH_ONLY for item in evidence):
+        raise ValidationFailed(
+            "an evaluation_report comes from an assigned third-party evaluator "
+            "(submitEvaluation), not from the stage's performer",
+            path=("evidence",),
+        )
     if decision is Decision.APPROVE and stage == flow.stages[0].code:
         await _still_meets(env, application, flow)
     state = await _state(env, application)
@@ -424,7 +432,7 @@ async def raise_objection(
         application = await app_repo.get(env.session, application_id, scope=principal.read_scope())
     if application is None:
         raise NotFound("application", str(application_id))
-    _, flow = await _procedure(env, application)
+    _, flow = await procedure_of(env, application)
     noticed = application.stage
     new = engine.raise_objection(flow, await _state(env, application), now=env.now)
     objection = Objection(
@@ -478,7 +486,7 @@ async def resolve_objection(
         raise NotFound("objection", str(objection_id))
     if objection.outcome is not None:
         raise InvalidTransition(f"objection {objection_id} was resolved already")
-    procedure, flow = await _procedure(env, application)
+    procedure, flow = await procedure_of(env, application)
     current = flow.stages[flow.index_of(application.stage)]
     await access.authorize(
         env.session,
@@ -638,11 +646,13 @@ async def _load(
     application = await app_repo.get(env.session, application_id, scope=principal.read_scope())
     if application is None:
         raise NotFound("application", str(application_id))
-    procedure, flow = await _procedure(env, application)
+    procedure, flow = await procedure_of(env, application)
     return application, procedure, flow
 
 
-async def _procedure(env: Env, application: ExitApplication) -> tuple[Procedure, SubjectProcedure]:
+async def procedure_of(
+    env: Env, application: ExitApplication
+) -> tuple[Procedure, SubjectProcedure]:
     """The procedure the application started under, from its stored snapshot."""
     row = await app_repo.version(env.session, application.procedure_version_id)
     procedure = snapshot(row)

@@ -97,6 +97,15 @@ async def test_an_assigned_evaluator_reports_and_the_district_confirms(
             decision=Decision.APPROVE,
             evidence=[report],
         )
+    with pytest.raises(ValidationFailed, match="assigned third-party evaluator"):
+        await exits.perform(
+            e,
+            district,
+            application_id=application.id,
+            stage="evaluation",
+            decision=Decision.APPROVE,
+            evidence=[report],
+        )
     with pytest.raises(ValidationFailed, match="needs evidence: evaluation_report"):
         await exits.perform(
             e,
@@ -115,3 +124,30 @@ async def test_an_assigned_evaluator_reports_and_the_district_confirms(
     )
     assert confirmed.stage == "announcement"
     assert confirmed.updated_at - e.now == timedelta(hours=1)
+
+
+async def test_an_evaluation_is_submitted_only_at_a_stage_that_takes_one(
+    session: AsyncSession,
+) -> None:
+    e, application = await lanshan_village_at_evaluation(session)
+    district = await official(session, Role.COUNTY_LEADING_GROUP, "371302")
+    evaluator = await official(session, Role.THIRD_PARTY_EVALUATOR, "371302", "agency-c")
+    await evaluations.assign_evaluator(
+        e, district, application_id=application.id, evaluator=evaluator.subject
+    )
+    report = evidence(EvidenceKind.EVALUATION_REPORT)[0]
+    await exits.perform(
+        e,
+        district,
+        application_id=application.id,
+        stage="evaluation",
+        decision=Decision.RETURN,
+        return_to="proposal",
+        reason="补充材料",
+    )
+    from api.errors import InvalidTransition
+
+    with pytest.raises(InvalidTransition, match="takes no evaluation report"):
+        await evaluations.submit_evaluation(
+            e, evaluator, application_id=application.id, report=report
+        )

@@ -226,6 +226,7 @@ async def test_heilongjiang_county_walks_to_approval_through_its_branch(
         select(models.StageRecord.actor_role).where(
             models.StageRecord.application_id == application.id,
             models.StageRecord.stage == "evaluation_inspection",
+            models.StageRecord.action == "perform",
         )
     )
     assert inspected == evaluator
