@@ -147,6 +147,13 @@ async def propose(
     first = flow.stages[0]
     found = await _subjects(env, scope, kind, unit_code, subjects)
     for subject in found:
+        if env.book.for_unit(subject.unit_code).code != procedure.code:
+            raise ValidationFailed(
+                f"{subject.key} follows another procedure than {unit_code}'s; "
+                "propose it with its own unit",
+                path=("subjects",),
+            )
+    for subject in found:
         if subject.household is not None and year < subject.household.registered_year:
             raise ValidationFailed(
                 f"household {subject.key} was registered in "
