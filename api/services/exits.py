@@ -794,42 +794,45 @@ async def _effects(env: Env, application: ExitApplication, effects: Sequence[Eff
         elif effect is Effect.MARK_VILLAGE_EXITED:
             village = await env.session.get(VillageDesignationRow, application.subject_key)
             assert village is not None
-            if village.exited_on is not None:
-                raise InvalidTransition(f"village {village.village_code} has exited already")
-            village.exited_on = china_today(env.now)
-            await outbox.emit(
-                env.session,
-                kind=outbox.ChangeKind.VILLAGE_EXIT_MARKED,
-                subject_kind="village",
-                subject_key=village.village_code,
-                unit_code=village.village_code,
-                now=env.now,
-                payload={
-                    "villageCode": village.village_code,
-                    "exitedOn": village.exited_on.isoformat(),
-                    "year": application.year,
-                },
-            )
+            await _mark_exited(env, application, village, outbox.ChangeKind.VILLAGE_EXIT_MARKED)
         elif effect is Effect.APPROVE_COUNTY_EXIT:
             county = await env.session.get(CountyDesignationRow, application.subject_key)
             assert county is not None
-            if county.exited_on is not None:
-                raise InvalidTransition(f"county {county.county_code} has exited already")
-            county.exited_on = china_today(env.now)
-            await outbox.emit(
-                env.session,
-                kind=outbox.ChangeKind.COUNTY_EXIT_APPROVED,
-                subject_kind="county",
-                subject_key=county.county_code,
-                unit_code=county.county_code,
-                now=env.now,
-                payload={
-                    "countyCode": county.county_code,
-                    "designation": county.designation.value,
-                    "exitedOn": county.exited_on.isoformat(),
-                    "year": application.year,
-                },
+            await _mark_exited(
+                env,
+                application,
+                county,
+                outbox.ChangeKind.COUNTY_EXIT_APPROVED,
+                designation=county.designation.value,
             )
+
+
+async def _mark_exited(
+    env: Env,
+    application: ExitApplication,
+    designation_row: VillageDesignationRow | CountyDesignationRow,
+    kind: outbox.ChangeKind,
+    **extra: str,
+) -> None:
+    """Set a designated village's or county's exit date and tell the national system."""
+    code = application.subject_key
+    if designation_row.exited_on is not None:
+        raise InvalidTransition(f"{application.subject_kind} {code} has exited already")
+    designation_row.exited_on = china_today(env.now)
+    await outbox.emit(
+        env.session,
+        kind=kind,
+        subject_kind=str(application.subject_kind),
+        subject_key=code,
+        unit_code=code,
+        now=env.now,
+        payload={
+            f"{application.subject_kind}Code": code,
+            "exitedOn": designation_row.exited_on.isoformat(),
+            "year": application.year,
+            **extra,
+        },
+    )
 
 
 def check_evidence(evidence: Sequence[EvidenceInput]) -> None:
