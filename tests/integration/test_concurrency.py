@@ -14,7 +14,7 @@ from api.domain.procedures import Decision, EvidenceKind
 from api.domain.register import IncomeKind, SubjectKind
 from api.domain.roles import Principal, Role
 from api.errors import Conflict
-from api.services import exits
+from api.services import exits, stages
 from tests import factories as f
 from tests.conftest import Database
 from tests.scenarios import env, evidence, official
@@ -51,14 +51,14 @@ async def test_two_concurrent_performers_of_one_stage(
 ) -> None:
     application_id, first, second = await _committed_application(engine)
     both_read = asyncio.Barrier(2)
-    read_state = exits._state
+    read_state = stages.current_state
 
     async def state_then_wait(e: Any, application: Any) -> Any:
         state = await read_state(e, application)
         await both_read.wait()  # both decide on the same view before either writes
         return state
 
-    monkeypatch.setattr(exits, "_state", state_then_wait)
+    monkeypatch.setattr(stages, "current_state", state_then_wait)
 
     async def attempt(actor: Principal) -> str:
         async with AsyncSession(engine, expire_on_commit=False) as session:

@@ -1,0 +1,96 @@
+"""Exit effects, applied in the same transaction as the stage that causes them, each
+with the change event the national system must receive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from api.db.models import (
+    CountyDesignationRow,
+    ExitApplication,
+    Household,
+    VillageDesignationRow,
+)
+from api.domain.procedures import (
+    Effect,
+)
+from api.domain.register import ExitAttribute
+from api.errors import (
+    InvalidTransition,
+)
+from api.services import outbox
+from api.services.workflow import (
+    EXITED,
+    Env,
+    china_today,
+)
+
+
+async def apply_effects(env: Env, application: ExitApplication, effects: Sequence[Effect]) -> None:
+    """Apply exit effects and write, in the same transaction, what the national system
+    must be told."""
+    for effect in effects:
+        if effect is Effect.DEREGISTER_HOUSEHOLD:
+            household = await env.session.get(Household, application.household_id)
+            assert household is not None
+            if household.exit_attribute in EXITED:
+                raise InvalidTransition(f"household {household.registry_no} has exited already")
+            household.exit_attribute = ExitAttribute.EXITED_SUPPORTED
+            household.exited_year = application.year
+            household.returned_year = None
+            await outbox.emit(
+                env.session,
+                kind=outbox.ChangeKind.HOUSEHOLD_DEREGISTERED,
+                subject_kind="household",
+                subject_key=household.registry_no,
+                unit_code=household.village_code,
+                now=env.now,
+                payload={
+                    "registryNo": household.registry_no,
+                    "exitAttribute": household.exit_attribute.value,
+                    "exitedYear": household.exited_year,
+                },
+            )
+        elif effect is Effect.MARK_VILLAGE_EXITED:
+            village = await env.session.get(VillageDesignationRow, application.subject_key)
+            assert village is not None
+            await _mark_exited(env, application, village, outbox.ChangeKind.VILLAGE_EXIT_MARKED)
+        elif effect is Effect.APPROVE_COUNTY_EXIT:
+            county = await env.session.get(CountyDesignationRow, application.subject_key)
+            assert county is not None
+            await _mark_exited(
+                env,
+                application,
+                county,
+                outbox.ChangeKind.COUNTY_EXIT_APPROVED,
+                designation=county.designation.value,
+            )
+
+
+async def _mark_exited(
+    env: Env,
+    application: ExitApplication,
+    designation_row: VillageDesignationRow | CountyDesignationRow,
+    kind: outbox.ChangeKind,
+    **extra: str,
+) -> None:
+    """Set a designated village's or county's exit date and tell the national system."""
+    code = application.subject_key
+    if designation_row.exited_on is not None:
+        raise InvalidTransition(f"{application.subject_kind} {code} has exited already")
+    designation_row.exited_on = china_today(env.now)
+    await outbox.emit(
+        env.session,
+        kind=kind,
+        subject_kind=str(application.subject_kind),
+        subject_key=code,
+        unit_code=code,
+        now=env.now,
+        payload={
+            f"{application.subject_kind}Code": code,
+            "exitedOn": designation_row.exited_on.isoformat(),
+            "year": application.year,
+            **extra,
+        },
+    )

@@ -1,0 +1,168 @@
+"""Performing stages: posting notices, approving, rejecting, returning, and attaching the
+household's acknowledgment ahead of approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from api.authz.policy import Action, stage_object
+from api.db.models import (
+    ExitApplication,
+)
+from api.db.repositories import applications as app_repo
+from api.domain import engine
+from api.domain.engine import Status
+from api.domain.procedures import (
+    Decision,
+    EvidenceKind,
+)
+from api.domain.roles import Principal
+from api.errors import (
+    InvalidTransition,
+    ValidationFailed,
+)
+from api.services import access
+from api.services.effects import apply_effects
+from api.services.proposals import still_meets
+from api.services.workflow import (
+    ATTACH_ONLY,
+    Env,
+    EvidenceInput,
+    apply_state,
+    check_evidence,
+    current_state,
+    flush_or_conflict,
+    load_visible,
+    record_action,
+)
+
+
+async def post_notice(
+    env: Env,
+    principal: Principal,
+    *,
+    application_id: int,
+    stage: str,
+    evidence: Sequence[EvidenceInput],
+) -> ExitApplication:
+    check_evidence(evidence)
+    application, procedure, flow = await load_visible(env, principal, application_id)
+    current = flow.stages[flow.index_of(stage)]
+    await access.authorize(
+        env.session,
+        env.authorizer,
+        principal,
+        domain=application.unit_code,
+        obj=stage_object(procedure, application.subject_kind, current, application.designation),
+        action=Action.POST_NOTICE,
+    )
+    state = await current_state(env, application)
+    new = engine.post_notice(
+        flow, state, stage=stage, evidence=frozenset(e.kind for e in evidence), now=env.now
+    )
+    apply_state(env, application, new)
+    await record_action(env, application, principal, stage, "post_notice", evidence)
+    await flush_or_conflict(env)
+    return application
+
+
+async def perform(
+    env: Env,
+    principal: Principal,
+    *,
+    application_id: int,
+    stage: str,
+    decision: Decision,
+    evidence: Sequence[EvidenceInput] = (),
+    return_to: str | None = None,
+    reason: str | None = None,
+) -> ExitApplication:
+    check_evidence(evidence)
+    application, procedure, flow = await load_visible(env, principal, application_id)
+    current = flow.stages[flow.index_of(stage)]
+    await access.authorize(
+        env.session,
+        env.authorizer,
+        principal,
+        domain=application.unit_code,
+        obj=stage_object(procedure, application.subject_kind, current, application.designation),
+        action=Action.PERFORM,
+    )
+    if any(item.kind in ATTACH_ONLY for item in evidence):
+        raise ValidationFailed(
+            "an evaluation_report comes from an assigned third-party evaluator "
+            "(submitEvaluation), not from the stage's performer",
+            path=("evidence",),
+        )
+    if decision is Decision.APPROVE and stage == flow.stages[0].code:
+        await still_meets(env, application, flow)
+    state = await current_state(env, application)
+    evaluated = await app_repo.attached_kinds(
+        env.session,
+        application.id,
+        stage=stage,
+        since=await app_repo.last_reset(env.session, application.id),
+    )
+    outcome = engine.perform(
+        flow,
+        state,
+        stage=stage,
+        actor=principal.subject,
+        decision=decision,
+        evidence=frozenset(e.kind for e in evidence) | evaluated,
+        now=env.now,
+        return_to=return_to,
+        reason=reason,
+    )
+    apply_state(env, application, outcome.state)
+    await record_action(
+        env,
+        application,
+        principal,
+        stage,
+        "perform",
+        evidence,
+        decision=decision,
+        return_to=return_to,
+        reason=reason,
+    )
+    await apply_effects(env, application, outcome.effects)
+    await flush_or_conflict(env)
+    return application
+
+
+# ---------------------------------------------------------------- objections
+
+
+async def record_acknowledgment(
+    env: Env, principal: Principal, *, application_id: int, evidence: EvidenceInput
+) -> ExitApplication:
+    """Attach the household's signed acknowledgment (认可) to the stage that needs it.
+
+    The stage's performers record it; approving the stage later counts it. Without it
+    the stage cannot pass: an exit without the household's consent (被脱贫) is refused.
+    """
+    check_evidence([evidence])
+    if evidence.kind is not EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT:
+        raise ValidationFailed(
+            "an acknowledgment is household_acknowledgment evidence", path=("evidence", "kind")
+        )
+    application, procedure, flow = await load_visible(env, principal, application_id)
+    current = flow.stages[flow.index_of(application.stage)]
+    await access.authorize(
+        env.session,
+        env.authorizer,
+        principal,
+        domain=application.unit_code,
+        obj=stage_object(procedure, application.subject_kind, current, application.designation),
+        action=Action.PERFORM,
+    )
+    if application.status is not Status.IN_PROGRESS:
+        raise InvalidTransition(f"the application is {application.status}")
+    if EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT not in current.evidence:
+        raise InvalidTransition(f"stage {current.code} takes no household acknowledgment")
+    application.updated_at = env.now  # bumps the row version: a concurrent return wins cleanly
+    await record_action(env, application, principal, current.code, "acknowledgment", [evidence])
+    await flush_or_conflict(env)
+    return application

@@ -1,0 +1,228 @@
+"""Shared plumbing of the exit use cases: the request's environment, evidence input,
+loading what the caller may see, the stored procedure snapshot, state, records, flushing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from api.authz.enforcer import Authorizer
+from api.db.models import (
+    Evidence,
+    ExitApplication,
+    ProcedureVersion,
+    StageRecord,
+)
+from api.db.repositories import applications as app_repo
+from api.domain.engine import State
+from api.domain.procedures import (
+    Decision,
+    EvidenceKind,
+    Procedure,
+    SubjectProcedure,
+    parse_procedure,
+)
+from api.domain.register import ExitAttribute
+from api.domain.roles import Principal
+from api.domain.rules import StandardsPolicy
+from api.errors import (
+    Conflict,
+    NotFound,
+    ValidationFailed,
+)
+from api.procedure_files import ProcedureBook
+from api.services import ledger
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+ATTACH_ONLY = frozenset({EvidenceKind.EVALUATION_REPORT})
+"""Evidence only others may attach: the performer cannot evaluate its own subject."""
+
+EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
+
+
+def china_today(now: datetime) -> date:
+    """The calendar day in China: an approval at 07:00 on 1 January is a January exit."""
+    return now.astimezone(CHINA).date()
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    """What every use case works with; ``now`` is the request's clock reading."""
+
+    session: AsyncSession
+    authorizer: Authorizer
+    book: ProcedureBook
+    standards: StandardsPolicy
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceInput:
+    kind: EvidenceKind
+    reference: str
+    sha256: str
+
+
+async def load_visible(
+    env: Env, principal: Principal, application_id: int
+) -> tuple[ExitApplication, Procedure, SubjectProcedure]:
+    application = await app_repo.get(env.session, application_id, scope=principal.read_scope())
+    if application is None:
+        raise NotFound("application", str(application_id))
+    procedure, flow = await procedure_of(env, application)
+    return application, procedure, flow
+
+
+async def procedure_of(
+    env: Env, application: ExitApplication
+) -> tuple[Procedure, SubjectProcedure]:
+    """The procedure the application started under, from its stored snapshot."""
+    row = await app_repo.version(env.session, application.procedure_version_id)
+    procedure = snapshot(row)
+    return procedure, procedure.for_kind(application.subject_kind)
+
+
+def snapshot(row: ProcedureVersion) -> Procedure:
+    """The parsed procedure of a stored version, parsed once per process."""
+    procedure = _PARSED.get(row.digest)
+    if procedure is None:
+        procedure = _PARSED[row.digest] = parse_procedure(row.definition)
+    return procedure
+
+
+_PARSED: dict[str, Procedure] = {}
+"""Parsed snapshots by digest; a digest's definition never changes, so this never goes stale."""
+
+
+async def version_row(env: Env, procedure: Procedure) -> ProcedureVersion:
+    row = await app_repo.version_by_digest(env.session, procedure.digest)
+    if row is None:
+        row = ProcedureVersion(
+            code=procedure.code,
+            version=procedure.version,
+            digest=procedure.digest,
+            definition=dict(procedure.raw),
+            registered_at=env.now,
+        )
+        env.session.add(row)
+        await flush_or_conflict(env)
+    return row
+
+
+async def current_state(env: Env, application: ExitApplication) -> State:
+    return State(
+        stage=application.stage,
+        status=application.status,
+        notice_started_at=application.notice_started_at,
+        notice_ends_at=application.notice_ends_at,
+        performers=await app_repo.performers(env.session, application.id),
+    )
+
+
+def apply_state(env: Env, application: ExitApplication, state: State) -> None:
+    application.stage = state.stage
+    application.status = state.status
+    application.notice_started_at = state.notice_started_at
+    application.notice_ends_at = state.notice_ends_at
+    application.updated_at = env.now
+
+
+async def record_action(
+    env: Env,
+    application: ExitApplication,
+    principal: Principal,
+    stage: str,
+    action: str,
+    evidence: Sequence[EvidenceInput],
+    *,
+    decision: Decision | None = None,
+    return_to: str | None = None,
+    reason: str | None = None,
+) -> None:
+    record = StageRecord(
+        application_id=application.id,
+        stage=stage,
+        action=action,
+        decision=decision,
+        return_to=return_to,
+        reason=reason,
+        actor_subject=principal.subject,
+        actor_role=str(principal.role),
+        actor_jurisdiction=principal.jurisdiction,
+        at=env.now,
+    )
+    env.session.add(record)
+    await flush_or_conflict(env)
+    for item in evidence:
+        env.session.add(
+            Evidence(
+                application_id=application.id,
+                stage_record_id=record.id,
+                kind=item.kind,
+                reference=item.reference,
+                sha256=item.sha256,
+            )
+        )
+    await ledger.append(
+        env.session,
+        actor=principal,
+        action=action,
+        object_kind="application",
+        object_id=application.id,
+        unit_code=application.unit_code,
+        at=env.now,
+        detail={
+            "stage": stage,
+            "decision": decision,
+            "return_to": return_to,
+            "reason": reason,
+            "status": application.status.value,
+        },
+        evidence_hashes=[item.sha256 for item in evidence],
+    )
+
+
+def check_evidence(evidence: Sequence[EvidenceInput]) -> None:
+    for index, item in enumerate(evidence):
+        path = ("evidence", str(index))
+        if not item.reference.strip() or len(item.reference) > 500:
+            raise ValidationFailed(
+                "evidence names its document (1-500 characters)", path=(*path, "reference")
+            )
+        if not _SHA256.fullmatch(item.sha256):
+            raise ValidationFailed("sha256 is 64 lower-case hex digits", path=(*path, "sha256"))
+
+
+async def flush_or_conflict(env: Env) -> None:
+    """Flush, turning a lost race into Conflict."""
+    try:
+        await env.session.flush()
+    except StaleDataError:
+        raise Conflict("the application was changed by someone else; reload and retry") from None
+    except IntegrityError as exc:
+        if "unique" in str(exc.orig).lower():
+            raise Conflict("the subject already has an application for that year") from None
+        raise
+    except OperationalError as exc:
+        if "locked" in str(exc.orig).lower():
+            raise Conflict("the database is busy with a concurrent change; retry") from None
+        raise
+
+
+async def application(env: Env, principal: Principal, application_id: int) -> ExitApplication:
+    """One application the principal can see; NotFound otherwise."""
+    found = await app_repo.get(env.session, application_id, scope=principal.read_scope())
+    if found is None:
+        raise NotFound("application", str(application_id))
+    return found
