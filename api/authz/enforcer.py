@@ -23,6 +23,10 @@ class Holding:
     jurisdiction: str
 
 
+MAX_CACHED_DECISIONS = 200_000
+MAX_LOADED_SUBJECTS = 50_000
+
+
 def user_subject(subject: str) -> str:
     return f"user:{subject}"
 
@@ -46,11 +50,14 @@ class Authorizer:
     def sync(self, version: int) -> None:
         """Forget loaded assignments and decisions if the stored policy version moved."""
         if version != self._version:
-            for user in self._loaded:
-                self._enforcer.delete_roles_for_user(user)
-            self._loaded.clear()
-            self._decisions.clear()
+            self._forget()
             self._version = version
+
+    def _forget(self) -> None:
+        for user in self._loaded:
+            self._enforcer.delete_roles_for_user(user)
+        self._loaded.clear()
+        self._decisions.clear()
 
     def is_loaded(self, subject: str) -> bool:
         return user_subject(subject) in self._loaded
@@ -60,6 +67,8 @@ class Authorizer:
         return self._loaded.get(user_subject(subject), False)
 
     def load(self, subject: str, holdings: Iterable[Holding]) -> None:
+        if len(self._loaded) >= MAX_LOADED_SUBJECTS:
+            self._forget()  # bounded memory: holdings reload lazily, one query each
         user = user_subject(subject)
         self._enforcer.delete_roles_for_user(user)
         count = 0
@@ -75,5 +84,7 @@ class Authorizer:
         decision = self._decisions.get(key)
         if decision is None:
             decision = bool(self._enforcer.enforce(user_subject(subject), domain, obj, action))
+            if len(self._decisions) >= MAX_CACHED_DECISIONS:
+                self._decisions.clear()  # bounded: a cold cache costs ~100 µs per decision
             self._decisions[key] = decision
         return decision

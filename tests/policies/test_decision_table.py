@@ -125,3 +125,20 @@ def test_a_version_change_drops_loaded_holdings_and_cached_decisions() -> None:
     authorizer.sync(2)
     assert not authorizer.is_loaded("u")
     assert not authorizer.allows("u", "230231101200", obj, "perform")
+
+
+def test_the_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.authz import enforcer
+
+    monkeypatch.setattr(enforcer, "MAX_CACHED_DECISIONS", 3)
+    monkeypatch.setattr(enforcer, "MAX_LOADED_SUBJECTS", 2)
+    authorizer = Authorizer()
+    authorizer.sync(1)
+    obj = "heilongjiang/household/appraisal"
+    for n in range(3):
+        authorizer.load(f"u{n}", [Holding(Role.VILLAGE_COMMITTEES, "230231101200")])
+    assert not authorizer.is_loaded("u0")  # forgotten when the third arrived
+    assert authorizer.is_loaded("u2")
+    for village in ("230231101200", "230231101201", "230231101202", "230231101203"):
+        authorizer.allows("u2", village, obj, "perform")
+    assert authorizer.allows("u2", "230231101200", obj, "perform")
