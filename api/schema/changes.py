@@ -9,20 +9,16 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.db.models import OutboxEvent, SyncAck
-from api.errors import TuopinError
 from api.resolvers import cursors
 from api.resolvers.context import Context
 from api.schema.errors import (
-    ANONYMOUS,
     ConflictError,
-    Error,
     InvalidTransitionError,
     NotFoundError,
     NoticePeriodNotElapsedError,
     NotPermittedError,
     StandardNotMetError,
     ValidationFailedError,
-    error_of,
 )
 from api.schema.pagination import PageInfo
 from api.services import sync
@@ -123,18 +119,3 @@ async def changes(
     return ChangePage(
         changes=items, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end)
     )
-
-
-async def acknowledge(info: Info, data: AcknowledgeChangeInput) -> AcknowledgeChangeSuccess | Error:
-    principal = info.context.principal
-    if principal is None:
-        return ANONYMOUS
-    try:
-        ack = await info.context.write(
-            lambda env: sync.acknowledge(
-                env, principal, position=data.position, accepted=data.accepted, reason=data.reason
-            )
-        )
-    except TuopinError as exc:
-        return error_of(exc)
-    return AcknowledgeChangeSuccess(answer=SyncAnswer.of(ack))

@@ -2,39 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
 import strawberry
+from strawberry import relay
 
 from api.db.models import RoleAssignment as AssignmentRow
-from api.domain.roles import Principal, Role
-from api.errors import TuopinError
+from api.domain.roles import Role
 from api.resolvers.context import Context
-from api.schema import changes as change_schema
 from api.schema import inputs as i
-from api.schema.changes import AcknowledgeChangeInput, AcknowledgeChangePayload
+from api.schema.changes import (
+    AcknowledgeChangeInput,
+    AcknowledgeChangePayload,
+    AcknowledgeChangeSuccess,
+    SyncAnswer,
+)
 from api.schema.errors import (
-    ANONYMOUS,
     ConflictError,
-    Error,
     InvalidTransitionError,
     NotFoundError,
     NoticePeriodNotElapsedError,
     NotPermittedError,
     StandardNotMetError,
     ValidationFailedError,
-    error_of,
 )
 from api.schema.procedures import ExitApplication, ExitList, Objection
+from api.schema.running import run
 from api.schema.types import Household
-from api.services import access, evaluations, exits
-from api.services.exits import Env
+from api.services import access, evaluations, exits, sync
 
 Info = strawberry.Info[Context, None]
-R = TypeVar("R")
-S = TypeVar("S")
 
 
 @strawberry.type
@@ -105,32 +103,44 @@ RoleAssignmentPayload = Annotated[
 HouseholdPayload = Annotated[HouseholdSuccess | _E, strawberry.union("HouseholdPayload")]
 
 
-async def _run(
-    info: Info,
-    work: Callable[[Env, Principal], Awaitable[R]],
-    wrap: Callable[[R], S],
-    *,
-    public: bool = False,
-) -> S | Error:
-    """Run one use case in its own transaction; expected errors become payloads."""
-    principal = info.context.principal
-    if principal is None and not public:
-        return ANONYMOUS
-    try:
-        result = await info.context.write(lambda env: work(env, principal))  # type: ignore[arg-type]
-    except TuopinError as exc:
-        return error_of(exc)
-    return wrap(result)
+def _application(row: Any) -> ApplicationSuccess:
+    return ApplicationSuccess(application=ExitApplication.of(row))
+
+
+def _objection(row: Any) -> ObjectionSuccess:
+    return ObjectionSuccess(objection=Objection.of(row))
+
+
+def _assignment(row: Any) -> RoleAssignmentSuccess:
+    return RoleAssignmentSuccess(assignment=RoleAssignment.of(row))
+
+
+def _proposed(done: Any) -> ProposeExitListSuccess:
+    applications = [ExitApplication.of(a) for a in done.applications]
+    return ProposeExitListSuccess(list=ExitList(id=done.exit_list.id, applications=applications))
+
+
+def _app_id(value: relay.GlobalID) -> int:
+    return i.node_id(value, "ExitApplication", "applicationId")
+
+
+KEY = strawberry.argument(
+    description="Retrying with the same key returns the first result and changes nothing."
+)
 
 
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Propose a list (the procedure's first stage).")
     async def propose_exit_list(
-        self, info: Info, input: i.ProposeExitListInput
+        self,
+        info: Info,
+        input: i.ProposeExitListInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
     ) -> ProposeExitListPayload:
-        async def work(env: Env, who: Principal) -> exits.ProposedList:
-            return await exits.propose(
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: exits.propose(
                 env,
                 who,
                 kind=input.subject_kind,
@@ -138,103 +148,154 @@ class Mutation:
                 year=input.year,
                 subjects=input.subjects,
                 evidence=i.evidence_of(input.evidence),
-            )
-
-        return await _run(
-            info,
-            work,
-            lambda done: ProposeExitListSuccess(
-                list=ExitList(
-                    id=done.exit_list.id,
-                    applications=[ExitApplication.of(a) for a in done.applications],
-                )
             ),
-        )  # type: ignore[return-value]
+            _proposed,
+            name="proposeExitList",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(description="Post the notice of a notice stage; its clock starts now.")
-    async def post_notice(self, info: Info, input: i.PostNoticeInput) -> ApplicationPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            return await exits.post_notice(
+    async def post_notice(
+        self,
+        info: Info,
+        input: i.PostNoticeInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
+    ) -> ApplicationPayload:
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: exits.post_notice(
                 env,
                 who,
-                application_id=i.node_id(input.application_id, "ExitApplication", "applicationId"),
+                application_id=_app_id(input.application_id),
                 stage=input.stage,
                 evidence=i.evidence_of(input.evidence),
-            )
-
-        return await _run(info, work, _application)  # type: ignore[return-value]
+            ),
+            _application,
+            name="postNotice",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(
         description="Perform a stage: approve (with its evidence), reject, or return."
     )
-    async def perform_stage(self, info: Info, input: i.PerformStageInput) -> ApplicationPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            return await exits.perform(
+    async def perform_stage(
+        self,
+        info: Info,
+        input: i.PerformStageInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
+    ) -> ApplicationPayload:
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: exits.perform(
                 env,
                 who,
-                application_id=i.node_id(input.application_id, "ExitApplication", "applicationId"),
+                application_id=_app_id(input.application_id),
                 stage=input.stage,
                 decision=input.decision,
                 evidence=i.evidence_of(input.evidence),
                 return_to=input.return_to,
                 reason=input.reason,
-            )
-
-        return await _run(info, work, _application)  # type: ignore[return-value]
+            ),
+            _application,
+            name="performStage",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(
         description="Record the household's acknowledgment (认可) ahead of the stage's approval."
     )
     async def record_acknowledgment(
-        self, info: Info, input: i.RecordAcknowledgmentInput
+        self,
+        info: Info,
+        input: i.RecordAcknowledgmentInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
     ) -> ApplicationPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            return await exits.record_acknowledgment(
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: exits.record_acknowledgment(
                 env,
                 who,
-                application_id=i.node_id(input.application_id, "ExitApplication", "applicationId"),
+                application_id=_app_id(input.application_id),
                 evidence=input.evidence.to_service(),
-            )
-
-        return await _run(info, work, _application)  # type: ignore[return-value]
+            ),
+            _application,
+            name="recordAcknowledgment",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(description="Integrators: record the national system's answer.")
     async def acknowledge_change(
-        self, info: Info, input: AcknowledgeChangeInput
+        self,
+        info: Info,
+        input: AcknowledgeChangeInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
     ) -> AcknowledgeChangePayload:
-        return await change_schema.acknowledge(info, input)  # type: ignore[return-value]
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: sync.acknowledge(
+                env, who, position=input.position, accepted=input.accepted, reason=input.reason
+            ),
+            lambda ack: AcknowledgeChangeSuccess(answer=SyncAnswer.of(ack)),
+            name="acknowledgeChange",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(description="Object during a running notice; open to the public.")
-    async def raise_objection(self, info: Info, input: i.RaiseObjectionInput) -> ObjectionPayload:
-        async def work(env: Env, who: Principal | None):  # type: ignore[no-untyped-def]
-            return await exits.raise_objection(
-                env,
-                who,
-                application_id=i.node_id(input.application_id, "ExitApplication", "applicationId"),
-                content=input.content,
-            )
-
-        return await _run(info, work, _objection, public=True)  # type: ignore[return-value]
+    async def raise_objection(
+        self,
+        info: Info,
+        input: i.RaiseObjectionInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
+    ) -> ObjectionPayload:
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: exits.raise_objection(
+                env, who, application_id=_app_id(input.application_id), content=input.content
+            ),
+            _objection,
+            name="raiseObjection",
+            key=idempotency_key,
+            request=input,
+            public=True,
+        )
 
     @strawberry.mutation(description="Resolve an objection: upheld ends the application.")
     async def resolve_objection(
-        self, info: Info, input: i.ResolveObjectionInput
+        self,
+        info: Info,
+        input: i.ResolveObjectionInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
     ) -> ObjectionPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            return await exits.resolve_objection(
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: exits.resolve_objection(
                 env,
                 who,
                 objection_id=i.node_id(input.objection_id, "Objection", "objectionId"),
                 upheld=input.upheld,
                 resolution=input.resolution,
-            )
-
-        return await _run(info, work, _objection)  # type: ignore[return-value]
+            ),
+            _objection,
+            name="resolveObjection",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(description="Grant a role in a unit (audited).")
-    async def assign_role(self, info: Info, input: i.AssignRoleInput) -> RoleAssignmentPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            return await access.assign_role(
+    async def assign_role(
+        self,
+        info: Info,
+        input: i.AssignRoleInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
+    ) -> RoleAssignmentPayload:
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: access.assign_role(
                 env.session,
                 env.authorizer,
                 who,
@@ -242,65 +303,89 @@ class Mutation:
                 role=input.role,
                 jurisdiction=input.jurisdiction,
                 now=env.now,
-            )
-
-        return await _run(info, work, _assignment)  # type: ignore[return-value]
+            ),
+            _assignment,
+            name="assignRole",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(description="Revoke a role assignment (audited; the row is kept).")
-    async def revoke_role(self, info: Info, input: i.RevokeRoleInput) -> RoleAssignmentPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            return await access.revoke_role(
+    async def revoke_role(
+        self,
+        info: Info,
+        input: i.RevokeRoleInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
+    ) -> RoleAssignmentPayload:
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: access.revoke_role(
                 env.session, env.authorizer, who, assignment_id=input.assignment_id, now=env.now
-            )
-
-        return await _run(info, work, _assignment)  # type: ignore[return-value]
+            ),
+            _assignment,
+            name="revokeRole",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(description="Assign a third-party evaluator to one application.")
     async def assign_evaluator(
-        self, info: Info, input: i.AssignEvaluatorInput
+        self,
+        info: Info,
+        input: i.AssignEvaluatorInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
     ) -> ApplicationPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            application_id = i.node_id(input.application_id, "ExitApplication", "applicationId")
+        async def work(env: Any, who: Any) -> Any:
+            application_id = _app_id(input.application_id)
             await evaluations.assign_evaluator(
                 env, who, application_id=application_id, evaluator=input.evaluator
             )
             return await exits.application(env, who, application_id)
 
-        return await _run(info, work, _application)  # type: ignore[return-value]
+        return await run(  # type: ignore[return-value]
+            info,
+            work,
+            _application,
+            name="assignEvaluator",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(description="An assigned evaluator submits its report.")
     async def submit_evaluation(
-        self, info: Info, input: i.SubmitEvaluationInput
+        self,
+        info: Info,
+        input: i.SubmitEvaluationInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
     ) -> ApplicationPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            return await evaluations.submit_evaluation(
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: evaluations.submit_evaluation(
                 env,
                 who,
-                application_id=i.node_id(input.application_id, "ExitApplication", "applicationId"),
+                application_id=_app_id(input.application_id),
                 report=input.report.to_service(),
-            )
-
-        return await _run(info, work, _application)  # type: ignore[return-value]
+            ),
+            _application,
+            name="submitEvaluation",
+            key=idempotency_key,
+            request=input,
+        )
 
     @strawberry.mutation(description="Take an exited household found below its line back in.")
     async def return_to_poverty(
-        self, info: Info, input: i.ReturnToPovertyInput
+        self,
+        info: Info,
+        input: i.ReturnToPovertyInput,
+        idempotency_key: Annotated[str | None, KEY] = None,
     ) -> HouseholdPayload:
-        async def work(env: Env, who: Principal):  # type: ignore[no-untyped-def]
-            return await exits.return_to_poverty(
+        return await run(  # type: ignore[return-value]
+            info,
+            lambda env, who: exits.return_to_poverty(
                 env, who, registry_no=input.registry_no, year=input.year
-            )
-
-        return await _run(info, work, lambda h: HouseholdSuccess(household=Household.of(h)))  # type: ignore[return-value]
-
-
-def _application(row):  # type: ignore[no-untyped-def]
-    return ApplicationSuccess(application=ExitApplication.of(row))
-
-
-def _objection(row):  # type: ignore[no-untyped-def]
-    return ObjectionSuccess(objection=Objection.of(row))
-
-
-def _assignment(row):  # type: ignore[no-untyped-def]
-    return RoleAssignmentSuccess(assignment=RoleAssignment.of(row))
+            ),
+            lambda row: HouseholdSuccess(household=Household.of(row)),
+            name="returnToPoverty",
+            key=idempotency_key,
+            request=input,
+        )

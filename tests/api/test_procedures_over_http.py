@@ -134,8 +134,11 @@ HOLDING_OF = {(role, code[:2] if code else ""): code for role, code in HOLDINGS}
 
 
 class Api:
-    def __init__(self, client: httpx.AsyncClient, clock: Clock, keys: dict[str, str]) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, clock: Clock, keys: dict[str, str], database_url: str
+    ) -> None:
         self.client, self.clock, self.keys = client, clock, keys
+        self.database_url = database_url
 
     def token(self, role: Role, province: str, n: int = 1) -> str:
         code = HOLDING_OF[(role, province if role is not Role.STATE_COUNCIL_LEADING_GROUP else "")]
@@ -168,7 +171,7 @@ async def api(own_database: str, tmp_path_factory: pytest.TempPathFactory) -> As
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, clock, keys)
+            yield Api(client, clock, keys, own_database)
 
 
 def ev(*kinds: str) -> list[dict[str, str]]:
@@ -591,3 +594,54 @@ async def test_integrators_pull_changes_and_answer_them(api: Api) -> None:
     nodes = [e["node"] for e in status["jurisdiction"]["households"]["edges"]]
     synced = next(n for n in nodes if n["registryNo"] == household["subjectKey"])
     assert synced["syncStatus"]["answer"] == {"accepted": False, "reason": "国家系统中无此户"}
+
+
+async def test_a_retried_mutation_returns_its_first_result_and_changes_nothing(
+    api: Api,
+) -> None:
+    assign = """mutation($input: AssignRoleInput!, $key: String) {
+      assignRole(input: $input, idempotencyKey: $key) { __typename
+        ... on RoleAssignmentSuccess { assignment { id subject } }
+        ... on Error { message } } }"""
+    county = api.token(Role.COUNTY_LEADING_GROUP, "23")
+    request = {
+        "subject": "idempotent.official",
+        "role": "FIRST_SECRETARY",
+        "jurisdiction": HLJ_VILLAGE,
+    }
+    first = await api.gql(assign, county, input=request, key="grant-7f3a")
+    again = await api.gql(assign, county, input=request, key="grant-7f3a")
+    assert first["assignRole"]["__typename"] == "RoleAssignmentSuccess"
+    assert again == first
+    unkeyed = await api.gql(assign, county, input=request)
+    assert unkeyed["assignRole"]["__typename"] == "InvalidTransitionError"  # held once
+    other = await api.gql(
+        assign, county, input={**request, "subject": "someone.else"}, key="grant-7f3a"
+    )
+    assert other["assignRole"]["__typename"] == "ValidationFailedError"
+    assert "different request" in other["assignRole"]["message"]
+
+    trail = """{ changes(first: 1) { changes { position } } }"""
+    integrator = api.token(Role.INTEGRATOR, "23")
+    position = (await api.gql(trail, integrator))["changes"]["changes"][0]["position"]
+    ack = """mutation($input: AcknowledgeChangeInput!, $key: String) {
+      acknowledgeChange(input: $input, idempotencyKey: $key) { __typename
+        ... on AcknowledgeChangeSuccess { answer { at accepted } } } }"""
+    answers = [
+        await api.gql(ack, integrator, input={"position": position, "accepted": True}, key="ack-1")
+        for _ in range(2)
+    ]
+    assert answers[0] == answers[1]
+    engine = create_engine(api.database_url)
+    try:
+        async with AsyncSession(engine) as session:
+            from sqlalchemy import func, select
+
+            count = await session.scalar(
+                select(func.count())
+                .select_from(models.SyncAck)
+                .where(models.SyncAck.position == position, models.SyncAck.accepted.is_(True))
+            )
+    finally:
+        await engine.dispose()
+    assert count == 1

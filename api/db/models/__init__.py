@@ -2,6 +2,7 @@
 
 from api.db.models.access import PolicyState, RoleAssignment
 from api.db.models.audit import AuditEvent
+from api.db.models.idempotency import IdempotencyRecord
 from api.db.models.jurisdictions import CountyDesignationRow, Jurisdiction, VillageDesignationRow
 from api.db.models.outbox import OutboxEvent, OutboxState, SyncAck
 from api.db.models.plans import ExitPlan
@@ -28,6 +29,7 @@ __all__ = [
     "ExitList",
     "ExitPlan",
     "Household",
+    "IdempotencyRecord",
     "IncomeRecord",
     "Jurisdiction",
     "Member",
