@@ -63,11 +63,6 @@ def parent_code(code: str) -> str | None:
     return code[: CODE_LENGTHS[_LEVELS[index - 1]]]
 
 
-def child_level(level: Level) -> Level | None:
-    index = _LEVELS.index(level)
-    return _LEVELS[index + 1] if index + 1 < len(_LEVELS) else None
-
-
 def contains(outer: str, inner: str) -> bool:
     """True when ``outer`` is ``inner`` or one of its ancestors."""
     return inner.startswith(outer)

@@ -35,15 +35,6 @@ async def get(
     )
 
 
-async def in_list(session: AsyncSession, list_id: int, *, scope: Scope) -> list[ExitApplication]:
-    rows = await session.scalars(
-        select(ExitApplication)
-        .where(ExitApplication.list_id == list_id, in_scope(ExitApplication.unit_code, scope))
-        .order_by(ExitApplication.id)
-    )
-    return list(rows)
-
-
 async def posted_now(
     session: AsyncSession, application_id: int, *, now: datetime
 ) -> ExitApplication | None:
@@ -80,15 +71,6 @@ async def version(session: AsyncSession, version_id: int) -> ProcedureVersion:
 
 async def version_by_digest(session: AsyncSession, digest: str) -> ProcedureVersion | None:
     return await session.scalar(select(ProcedureVersion).where(ProcedureVersion.digest == digest))
-
-
-async def pending_objection(session: AsyncSession, application_id: int) -> Objection | None:
-    return await session.scalar(
-        select(Objection)
-        .where(Objection.application_id == application_id, Objection.outcome.is_(None))
-        .order_by(Objection.id)
-        .limit(1)
-    )
 
 
 async def objection(session: AsyncSession, objection_id: int) -> Objection | None:
