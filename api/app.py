@@ -59,6 +59,7 @@ class TuopinGraphQL(GraphQL[Context, None]):
             book=state.book,
             clock=state.clock,
             introspection=state.introspection,
+            plain_http_webhooks=state.introspection,
         )
 
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
         app.state.book = procedures
         app.state.authorizer = Authorizer()
         app.state.clock = clock
+        # Both follow dev mode: introspection, and webhooks to plain-http URLs.
         app.state.introspection = settings.is_dev
         try:
             yield

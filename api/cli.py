@@ -1,4 +1,4 @@
-"""The ``tuopin`` command: serve, migrate, demo, token, tokens.
+"""The ``tuopin`` command: serve, migrate, demo, deliver, token, tokens, policy, schema.
 
 Bad input gets one sentence on stderr and a non-zero exit, never a traceback.
 """
@@ -94,6 +94,38 @@ def demo(
         typer.echo("demo data already loaded; nothing to do")
         return
     typer.echo("demo data loaded: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
+@app.command()
+def deliver(
+    once: Annotated[
+        bool, typer.Option("--once", help="Deliver what is due now, then exit (for cron).")
+    ] = False,
+    poll_seconds: Annotated[float, typer.Option(min=0.05, help="Sleep between idle passes.")] = 2.0,
+    lease_seconds: Annotated[
+        float, typer.Option(min=1, help="How long a claimed delivery is ours before a retry.")
+    ] = 60.0,
+    timeout_seconds: Annotated[float, typer.Option(min=0.1, help="HTTP timeout.")] = 10.0,
+    max_attempts: Annotated[int, typer.Option(min=1, help="Attempts before a dead letter.")] = 8,
+    backoff_seconds: Annotated[
+        float, typer.Option(min=0.01, help="First retry delay; doubles per attempt.")
+    ] = 10.0,
+) -> None:
+    """Push changes to webhook subscriptions until stopped (SIGINT/SIGTERM end cleanly)."""
+    from api.services.delivery_command import run_worker
+
+    settings = _settings()
+    asyncio.run(
+        run_worker(
+            settings,
+            once=once,
+            poll_seconds=poll_seconds,
+            lease=timedelta(seconds=lease_seconds),
+            timeout_seconds=timeout_seconds,
+            max_attempts=max_attempts,
+            backoff=timedelta(seconds=backoff_seconds),
+        )
+    )
 
 
 @app.command()

@@ -27,6 +27,7 @@ class Action(StrEnum):
     RETURN_TO_POVERTY = "return_to_poverty"
     READ = "read"
     ACKNOWLEDGE = "acknowledge"
+    MANAGE = "manage"
 
 
 def stage_object(

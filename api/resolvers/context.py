@@ -60,6 +60,7 @@ class Context:
     book: ProcedureBook
     clock: Clock = utc_now
     introspection: bool = True
+    plain_http_webhooks: bool = True
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -176,6 +176,9 @@ FIELDS: dict[str, dict[str, Access]] = {
         "returnToPoverty": ACTION,
         "revokeRole": ACTION,
         "submitEvaluation": ACTION,
+        "createWebhookSubscription": ACTION,
+        "setWebhookActive": ACTION,
+        "redriveDeadLetters": ACTION,
     },
     "NextStep": {
         "action": PUBLIC,
@@ -226,6 +229,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "node": ROOT,
         "provinces": ROOT,
         "viewer": ROOT,
+        "webhookSubscriptions": ROOT,
     },
     "RoleAssignment": {
         "grantedAt": SCOPED,
@@ -389,5 +393,38 @@ FIELDS: dict[str, dict[str, Access]] = {
     },
     "AcknowledgeChangeSuccess": {
         "answer": SCOPED,
+    },
+    "WebhookSubscription": {
+        "active": SCOPED,
+        "createdAt": SCOPED,
+        "createdBy": SCOPED,
+        "deadLetters": SCOPED,
+        "deliveries": SCOPED,
+        "enqueuedThrough": SCOPED,
+        "id": SCOPED,
+        "jurisdiction": SCOPED,
+        "kinds": SCOPED,
+        "url": SCOPED,
+    },
+    "DeliveryCounts": {
+        "dead": SCOPED,
+        "delivered": SCOPED,
+        "pending": SCOPED,
+    },
+    "DeadLetter": {
+        "attempts": SCOPED,
+        "change": SCOPED,
+        "lastError": SCOPED,
+        "lastStatusCode": SCOPED,
+    },
+    "CreateWebhookSuccess": {
+        "secret": SCOPED,
+        "subscription": SCOPED,
+    },
+    "WebhookSuccess": {
+        "subscription": SCOPED,
+    },
+    "RedriveSuccess": {
+        "redriven": SCOPED,
     },
 }

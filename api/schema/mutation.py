@@ -30,6 +30,7 @@ from api.schema.errors import (
 from api.schema.procedures import ExitApplication, ExitList, Objection
 from api.schema.running import run
 from api.schema.types import Household
+from api.schema.webhooks import WebhookMutations
 from api.services import access, evaluations, exits, sync
 
 Info = strawberry.Info[Context, None]
@@ -130,7 +131,7 @@ KEY = strawberry.argument(
 
 
 @strawberry.type
-class Mutation:
+class Mutation(WebhookMutations):
     @strawberry.mutation(description="Propose a list (the procedure's first stage).")
     async def propose_exit_list(
         self,

@@ -20,6 +20,7 @@ from api.schema.details import PovertyStandard
 from api.schema.notices import PostedNoticePage
 from api.schema.types import Info, Jurisdiction
 from api.schema.viewer import Viewer, viewer_of
+from api.schema.webhooks import WebhookSubscriptionType, subscriptions
 
 
 @strawberry.type
@@ -63,6 +64,10 @@ class Query:
         under: str | None = None,
     ) -> ChangePage:
         return await change_schema.changes(info, after=after, first=first, kinds=kinds, under=under)
+
+    @strawberry.field(description="Integrators: webhook subscriptions in your jurisdiction.")
+    async def webhook_subscriptions(self, info: Info) -> list[WebhookSubscriptionType]:
+        return await subscriptions(info)
 
     @strawberry.field(description="The signed-in official; null for the public.")
     def viewer(self, info: Info) -> Viewer | None:

@@ -24,9 +24,11 @@ from api.db.models import (
     Objection,
     RoleAssignment,
     SyncAck,
+    WebhookSubscription,
 )
 from api.errors import ValidationFailed
 from api.services.proposals import ProposedList
+from api.services.webhooks import Created
 from api.services.workflow import Env, flush_or_conflict
 
 R = TypeVar("R")
@@ -36,6 +38,7 @@ _SINGLE: dict[str, Any] = {
     "assignment": RoleAssignment,
     "household": Household,
     "ack": SyncAck,
+    "webhook": WebhookSubscription,
 }
 
 
@@ -92,6 +95,10 @@ def _ref(result: Any) -> dict[str, Any]:
             "id": result.exit_list.id,
             "applications": [a.id for a in result.applications],
         }
+    if isinstance(result, Created):
+        return {"type": "created_webhook", "id": result.subscription.id}
+    if isinstance(result, int):
+        return {"type": "count", "value": result}
     for name, model in _SINGLE.items():
         if isinstance(result, model):
             return {"type": name, "id": result.id}
@@ -108,6 +115,12 @@ async def _reload(env: Env, ref: dict[str, Any]) -> Any:
         )
         assert exit_list is not None
         return ProposedList(exit_list, list(rows))
+    if ref["type"] == "count":
+        return ref["value"]
+    if ref["type"] == "created_webhook":
+        subscription = await env.session.get(WebhookSubscription, ref["id"])
+        assert subscription is not None
+        return Created(subscription, subscription.secret)
     row = await env.session.get(_SINGLE[ref["type"]], ref["id"])
     assert row is not None  # nothing deletes what a mutation made
     return row

@@ -18,11 +18,13 @@ from api.db.models.procedures import (
 from api.db.models.register import Assessment, Household, IncomeRecord, Member
 from api.db.models.standards import PovertyStandard
 from api.db.models.villages import VillageIndicators
+from api.db.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Assessment",
     "AuditEvent",
     "CountyDesignationRow",
+    "DeliveryStatus",
     "EvaluationAssignment",
     "Evidence",
     "ExitApplication",
@@ -44,4 +46,6 @@ __all__ = [
     "SyncAck",
     "VillageDesignationRow",
     "VillageIndicators",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]
