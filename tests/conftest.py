@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,24 @@ def database(
     try:
         _prepare(url, demo_data)
         yield Database(backend, url)
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def fresh_database(backend: str, directory: Path, prefix: str) -> Iterator[str]:
+    """An empty migrated database of its own, for tests that commit; dropped after."""
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{directory / f'{prefix}.sqlite3'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"tuopin_{prefix}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import orjson
 from sqlalchemy import and_, exists, insert, literal, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from api.db.models import (
@@ -277,7 +277,7 @@ class Worker:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Callable[[], AsyncSession],
         client: httpx.AsyncClient,
         *,
         clock: Clock,

@@ -30,6 +30,7 @@ async def run_worker(
     backoff: timedelta,
 ) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is noise
     config = WorkerConfig(
         schedule=RetrySchedule(
             base=backoff, cap=max(backoff, timedelta(hours=1)), max_attempts=max_attempts

@@ -6,9 +6,7 @@ Heilongjiang and Lanshan, so the seeds' procedures govern them)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.app import create_app
@@ -26,11 +23,10 @@ from api.db import models
 from api.db.session import create_engine
 from api.domain.register import CountyDesignation, IncomeKind, RegionClass, StandardKind
 from api.domain.roles import Principal, Role
-from api.migrations import upgrade
 from api.services import access
 from tests import factories as f
 from tests.api.conftest import KEY
-from tests.conftest import PG_ADMIN_URL, Database, _pg_admin
+from tests.conftest import Database, fresh_database
 
 HLJ_VILLAGE = "239701001001"
 HLJ_COUNTY = "239701"
@@ -47,19 +43,8 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def own_database(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if database.backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('http') / 'http.sqlite3'}"
-        upgrade(url)
+    with fresh_database(database.backend, tmp_path_factory.mktemp("http"), "http") as url:
         yield url
-        return
-    name = f"tuopin_http_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _seed(url: str) -> dict[str, str]:
@@ -129,6 +114,7 @@ HOLDINGS = [
     (Role.THIRD_PARTY_EVALUATOR, "371302"),
     (Role.THIRD_PARTY_EVALUATOR, "23"),
     (Role.INTEGRATOR, "23"),
+    (Role.INTEGRATOR, "37"),
 ]
 HOLDING_OF = {(role, code[:2] if code else ""): code for role, code in HOLDINGS}
 
@@ -645,3 +631,44 @@ async def test_a_retried_mutation_returns_its_first_result_and_changes_nothing(
     finally:
         await engine.dispose()
     assert count == 1
+
+
+async def test_integrators_subscribe_webhooks_inside_their_province_only(api: Api) -> None:
+    create = """mutation($input: CreateWebhookInput!, $key: String) {
+      createWebhookSubscription(input: $input, idempotencyKey: $key) { __typename
+        ... on CreateWebhookSuccess { secret subscription { id url kinds jurisdiction active } }
+        ... on Error { message } ... on ValidationFailedError { path } } }"""
+    request = {
+        "url": "http://127.0.0.1:9/hook",
+        "kinds": ["household_deregistered"],
+        "jurisdiction": HLJ_COUNTY,
+    }
+    integrator = api.token(Role.INTEGRATOR, "23")
+    first, again = [
+        (await api.gql(create, integrator, input=request, key="hook-1"))[
+            "createWebhookSubscription"
+        ]
+        for _ in range(2)
+    ]
+    assert first["__typename"] == "CreateWebhookSuccess"
+    assert first == again  # the retry returns the same subscription and secret
+    assert len(first["secret"]) >= 32
+    assert first["subscription"]["jurisdiction"] == HLJ_COUNTY
+
+    wrong_role = await api.gql(create, api.token(Role.COUNTY_LEADING_GROUP, "23"), input=request)
+    assert wrong_role["createWebhookSubscription"]["__typename"] == "NotPermittedError"
+    foreign = await api.gql(create, api.token(Role.INTEGRATOR, "37"), input=request)
+    assert foreign["createWebhookSubscription"]["__typename"] == "NotPermittedError"
+    bad = await api.gql(create, integrator, input={**request, "kinds": ["everything"]})
+    assert bad["createWebhookSubscription"]["path"] == ["kinds"]
+
+    listing = "{ webhookSubscriptions { id deliveries { pending delivered dead } } }"
+    mine = (await api.gql(listing, integrator))["webhookSubscriptions"]
+    assert [s["id"] for s in mine] == [first["subscription"]["id"]]
+    assert (await api.gql(listing, api.token(Role.INTEGRATOR, "37")))["webhookSubscriptions"] == []
+    pause = """mutation($id: Int!) { setWebhookActive(id: $id, active: false) { __typename
+        ... on WebhookSuccess { subscription { active } } } }"""
+    paused = await api.gql(pause, integrator, id=first["subscription"]["id"])
+    assert paused["setWebhookActive"]["subscription"]["active"] is False
+    hidden = await api.gql(pause, api.token(Role.INTEGRATOR, "37"), id=first["subscription"]["id"])
+    assert hidden["setWebhookActive"]["__typename"] == "NotFoundError"
