@@ -1,4 +1,5 @@
-"""The ``tuopin`` command: serve, migrate, demo, deliver, token, tokens, policy, schema.
+"""The ``tuopin`` command: serve, migrate, demo, deliver, import, export, token, tokens,
+policy, schema.
 
 Bad input gets one sentence on stderr and a non-zero exit, never a traceback.
 """
@@ -126,6 +127,58 @@ def deliver(
             backoff=timedelta(seconds=backoff_seconds),
         )
     )
+
+
+import_app = typer.Typer(help="Load files into the register.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("households")
+def import_households(
+    file: Annotated[Path, typer.Argument(help="A .csv (UTF-8) or .xlsx register file.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and report; write nothing.")
+    ] = False,
+    atomic: Annotated[
+        bool, typer.Option("--atomic", help="Write nothing if any row is bad.")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the row errors (FILE.errors.csv).")
+    ] = None,
+) -> None:
+    """Upsert households by registry number (户编号), one row per member, Chinese headers."""
+    from api.services.register_command import run_import
+
+    settings = _settings()
+    outcome = asyncio.run(
+        run_import(settings, file, atomic=atomic, dry_run=dry_run, report_path=report)
+    )
+    r = outcome.report
+    verb = (
+        "dry run, nothing written" if dry_run else ("written" if r.written else "nothing written")
+    )
+    typer.echo(
+        f"{r.rows} rows: {r.created} households new, {r.updated} changed, "
+        f"{r.unchanged} unchanged, {r.rejected} rejected; {verb}"
+    )
+    if outcome.report_file is not None:
+        typer.echo(f"{len(r.errors)} errors (row, column, reason) in {outcome.report_file}")
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    what: Annotated[str, typer.Argument(help="deregistered, exit-marks or register.")],
+    file: Annotated[Path, typer.Argument(help="Output .csv or .xlsx.")],
+    year: Annotated[int | None, typer.Option(help="The year (deregistered, exit-marks).")] = None,
+    under: Annotated[str, typer.Option(help="Division code of the subtree ('' all).")] = "",
+) -> None:
+    """Write a list in the import format: de-registrations or village exit marks of a year."""
+    from api.services.register_command import run_export
+
+    settings = _settings()
+    count = asyncio.run(run_export(settings, what, file, year=year, under=under))
+    typer.echo(f"wrote {count} rows to {file}")
 
 
 @app.command()

@@ -28,6 +28,7 @@ class Action(StrEnum):
     READ = "read"
     ACKNOWLEDGE = "acknowledge"
     MANAGE = "manage"
+    IMPORT = "import"
 
 
 def stage_object(

@@ -179,6 +179,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "createWebhookSubscription": ACTION,
         "setWebhookActive": ACTION,
         "redriveDeadLetters": ACTION,
+        "importHouseholds": ACTION,
     },
     "NextStep": {
         "action": PUBLIC,
@@ -426,5 +427,19 @@ FIELDS: dict[str, dict[str, Access]] = {
     },
     "RedriveSuccess": {
         "redriven": SCOPED,
+    },
+    "ImportHouseholdsSuccess": {
+        "created": SCOPED,
+        "errors": SCOPED,
+        "rejected": SCOPED,
+        "rows": SCOPED,
+        "unchanged": SCOPED,
+        "updated": SCOPED,
+        "written": SCOPED,
+    },
+    "RowError": {
+        "column": SCOPED,
+        "reason": SCOPED,
+        "row": SCOPED,
     },
 }

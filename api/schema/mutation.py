@@ -28,6 +28,7 @@ from api.schema.errors import (
     ValidationFailedError,
 )
 from api.schema.procedures import ExitApplication, ExitList, Objection
+from api.schema.register_import import RegisterMutations
 from api.schema.running import run
 from api.schema.types import Household
 from api.schema.webhooks import WebhookMutations
@@ -131,7 +132,7 @@ KEY = strawberry.argument(
 
 
 @strawberry.type
-class Mutation(WebhookMutations):
+class Mutation(WebhookMutations, RegisterMutations):
     @strawberry.mutation(description="Propose a list (the procedure's first stage).")
     async def propose_exit_list(
         self,

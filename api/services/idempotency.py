@@ -26,7 +26,9 @@ from api.db.models import (
     SyncAck,
     WebhookSubscription,
 )
+from api.domain.register_file import RowError
 from api.errors import ValidationFailed
+from api.services.household_import import ImportReport
 from api.services.proposals import ProposedList
 from api.services.webhooks import Created
 from api.services.workflow import Env, flush_or_conflict
@@ -97,6 +99,8 @@ def _ref(result: Any) -> dict[str, Any]:
         }
     if isinstance(result, Created):
         return {"type": "created_webhook", "id": result.subscription.id}
+    if isinstance(result, ImportReport):
+        return {"type": "import_report", "value": dataclasses.asdict(result)}
     if isinstance(result, int):
         return {"type": "count", "value": result}
     for name, model in _SINGLE.items():
@@ -115,6 +119,10 @@ async def _reload(env: Env, ref: dict[str, Any]) -> Any:
         )
         assert exit_list is not None
         return ProposedList(exit_list, list(rows))
+    if ref["type"] == "import_report":
+        value = dict(ref["value"])
+        errors = [RowError(**e) for e in value.pop("errors")]
+        return ImportReport(**value, errors=errors)
     if ref["type"] == "count":
         return ref["value"]
     if ref["type"] == "created_webhook":

@@ -21,6 +21,7 @@ class ChangeKind(StrEnum):
     COUNTY_EXIT_APPROVED = "county_exit_approved"
     RETURNED_TO_POVERTY = "returned_to_poverty"
     OBJECTION_RESOLVED = "objection_resolved"
+    MEMBERS_CHANGED = "household_members_changed"
 
 
 async def emit(
