@@ -672,3 +672,61 @@ async def test_integrators_subscribe_webhooks_inside_their_province_only(api: Ap
     assert paused["setWebhookActive"]["subscription"]["active"] is False
     hidden = await api.gql(pause, api.token(Role.INTEGRATOR, "37"), id=first["subscription"]["id"])
     assert hidden["setWebhookActive"]["__typename"] == "NotFoundError"
+
+
+async def test_integrators_import_households_in_bounded_batches(api: Api) -> None:
+    from api.domain.idnumber import check_character
+    from api.domain.register_file import HEADERS
+
+    body = "23970119800101777"
+    row = dict.fromkeys(HEADERS, "") | {
+        "户编号": "GQL-1",
+        "行政区划代码": HLJ_VILLAGE,
+        "村民小组": "1组",
+        "户主姓名": "钱七",
+        "识别标准": "国家标准",
+        "贫困户属性": "一般贫困户",
+        "主要致贫原因": "缺技术",
+        "脱贫属性": "未脱贫",
+        "识别年度": "2016",
+        "姓名": "钱七",
+        "证件号码": body + check_character(body),
+        "与户主关系": "户主",
+        "民族": "汉族",
+        "文化程度": "初中",
+        "在校生状况": "非在校生",
+        "健康状况": "健康",
+        "劳动技能": "普通劳动力",
+        "务工时间（月）": "6",
+        "是否参加城乡居民基本医疗保险": "是",
+        "是否参加大病保险": "是",
+        "是否参加城乡居民基本养老保险": "否",
+    }
+    batch = """mutation($input: ImportHouseholdsInput!) { importHouseholds(input: $input) {
+        __typename ... on ImportHouseholdsSuccess { created unchanged written
+          errors { row column reason } }
+        ... on Error { message } } }"""
+    request = {"header": list(HEADERS), "rows": [[row[h] for h in HEADERS]]}
+    integrator = api.token(Role.INTEGRATOR, "23")
+    done = (await api.gql(batch, integrator, input=request))["importHouseholds"]
+    assert done == {
+        "__typename": "ImportHouseholdsSuccess",
+        "created": 1,
+        "unchanged": 0,
+        "written": True,
+        "errors": [],
+    }
+    again = (await api.gql(batch, integrator, input=request))["importHouseholds"]
+    assert (again["created"], again["unchanged"], again["written"]) == (0, 1, False)
+
+    county = await api.gql(batch, api.token(Role.COUNTY_LEADING_GROUP, "23"), input=request)
+    assert county["importHouseholds"]["__typename"] == "NotPermittedError"
+    foreign = (await api.gql(batch, api.token(Role.INTEGRATOR, "37"), input=request))[
+        "importHouseholds"
+    ]
+    assert foreign["errors"] == [
+        {"row": 2, "column": "行政区划代码", "reason": "outside your jurisdiction"}
+    ]
+    too_many = {**request, "rows": request["rows"] * 1_001}
+    refused = (await api.gql(batch, integrator, input=too_many))["importHouseholds"]
+    assert refused == {"__typename": "ValidationFailedError", "message": "send 1 to 1000 rows"}
