@@ -11,15 +11,7 @@ from strawberry.scalars import JSON
 from api.db.models import OutboxEvent, SyncAck
 from api.resolvers import cursors
 from api.resolvers.context import Context
-from api.schema.errors import (
-    ConflictError,
-    InvalidTransitionError,
-    NotFoundError,
-    NoticePeriodNotElapsedError,
-    NotPermittedError,
-    StandardNotMetError,
-    ValidationFailedError,
-)
+from api.schema.errors import AnyError
 from api.schema.pagination import PageInfo
 from api.services import sync
 
@@ -83,14 +75,7 @@ class AcknowledgeChangeSuccess:
 
 
 AcknowledgeChangePayload = Annotated[
-    AcknowledgeChangeSuccess
-    | NotFoundError
-    | NotPermittedError
-    | InvalidTransitionError
-    | NoticePeriodNotElapsedError
-    | StandardNotMetError
-    | ConflictError
-    | ValidationFailedError,
+    AcknowledgeChangeSuccess | AnyError,
     strawberry.union("AcknowledgeChangePayload"),
 ]
 

@@ -93,3 +93,14 @@ ERROR_TYPES = (
     ConflictError,
     ValidationFailedError,
 )
+
+AnyError = (
+    NotFoundError
+    | NotPermittedError
+    | InvalidTransitionError
+    | NoticePeriodNotElapsedError
+    | StandardNotMetError
+    | ConflictError
+    | ValidationFailedError
+)
+"""Every typed error; each payload union is ``Success | AnyError``."""

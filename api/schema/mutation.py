@@ -18,18 +18,10 @@ from api.schema.changes import (
     AcknowledgeChangeSuccess,
     SyncAnswer,
 )
-from api.schema.errors import (
-    ConflictError,
-    InvalidTransitionError,
-    NotFoundError,
-    NoticePeriodNotElapsedError,
-    NotPermittedError,
-    StandardNotMetError,
-    ValidationFailedError,
-)
+from api.schema.errors import AnyError
 from api.schema.procedures import ExitApplication, ExitList, Objection
 from api.schema.register_import import RegisterMutations
-from api.schema.running import run
+from api.schema.running import KEY, run
 from api.schema.types import Household
 from api.schema.webhooks import WebhookMutations
 from api.services import access, evaluations, exits, sync
@@ -85,24 +77,17 @@ class HouseholdSuccess:
     household: Household
 
 
-_E = (
-    NotFoundError
-    | NotPermittedError
-    | InvalidTransitionError
-    | NoticePeriodNotElapsedError
-    | StandardNotMetError
-    | ConflictError
-    | ValidationFailedError
-)
 ProposeExitListPayload = Annotated[
-    ProposeExitListSuccess | _E, strawberry.union("ProposeExitListPayload")
+    ProposeExitListSuccess | AnyError, strawberry.union("ProposeExitListPayload")
 ]
-ApplicationPayload = Annotated[ApplicationSuccess | _E, strawberry.union("ApplicationPayload")]
-ObjectionPayload = Annotated[ObjectionSuccess | _E, strawberry.union("ObjectionPayload")]
+ApplicationPayload = Annotated[
+    ApplicationSuccess | AnyError, strawberry.union("ApplicationPayload")
+]
+ObjectionPayload = Annotated[ObjectionSuccess | AnyError, strawberry.union("ObjectionPayload")]
 RoleAssignmentPayload = Annotated[
-    RoleAssignmentSuccess | _E, strawberry.union("RoleAssignmentPayload")
+    RoleAssignmentSuccess | AnyError, strawberry.union("RoleAssignmentPayload")
 ]
-HouseholdPayload = Annotated[HouseholdSuccess | _E, strawberry.union("HouseholdPayload")]
+HouseholdPayload = Annotated[HouseholdSuccess | AnyError, strawberry.union("HouseholdPayload")]
 
 
 def _application(row: Any) -> ApplicationSuccess:
@@ -124,11 +109,6 @@ def _proposed(done: Any) -> ProposeExitListSuccess:
 
 def _app_id(value: relay.GlobalID) -> int:
     return i.node_id(value, "ExitApplication", "applicationId")
-
-
-KEY = strawberry.argument(
-    description="Retrying with the same key returns the first result and changes nothing."
-)
 
 
 @strawberry.type

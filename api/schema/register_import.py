@@ -7,16 +7,8 @@ from typing import Annotated
 import strawberry
 
 from api.resolvers.context import Context
-from api.schema.errors import (
-    ConflictError,
-    InvalidTransitionError,
-    NotFoundError,
-    NoticePeriodNotElapsedError,
-    NotPermittedError,
-    StandardNotMetError,
-    ValidationFailedError,
-)
-from api.schema.running import run
+from api.schema.errors import AnyError
+from api.schema.running import KEY, run
 from api.services import household_import
 from api.services.household_import import ImportReport
 
@@ -54,14 +46,7 @@ class ImportHouseholdsSuccess:
 
 
 ImportHouseholdsPayload = Annotated[
-    ImportHouseholdsSuccess
-    | NotFoundError
-    | NotPermittedError
-    | InvalidTransitionError
-    | NoticePeriodNotElapsedError
-    | StandardNotMetError
-    | ConflictError
-    | ValidationFailedError,
+    ImportHouseholdsSuccess | AnyError,
     strawberry.union("ImportHouseholdsPayload"),
 ]
 
@@ -76,11 +61,6 @@ class ImportHouseholdsInput:
     )
     atomic: bool = strawberry.field(default=False, description="Write nothing if any row is bad.")
     dry_run: bool = strawberry.field(default=False, description="Report; write nothing.")
-
-
-KEY = strawberry.argument(
-    description="Retrying with the same key returns the first result and changes nothing."
-)
 
 
 @strawberry.type

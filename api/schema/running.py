@@ -17,6 +17,9 @@ from api.services.workflow import Env
 R = TypeVar("R")
 S = TypeVar("S")
 Info = strawberry.Info[Context, None]
+KEY = strawberry.argument(
+    description="Retrying with the same key returns the first result and changes nothing."
+)
 
 
 async def run(

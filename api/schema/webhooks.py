@@ -10,16 +10,8 @@ import strawberry
 from api.db.models import OutboxEvent, WebhookDelivery, WebhookSubscription
 from api.resolvers.context import Context
 from api.schema.changes import Change
-from api.schema.errors import (
-    ConflictError,
-    InvalidTransitionError,
-    NotFoundError,
-    NoticePeriodNotElapsedError,
-    NotPermittedError,
-    StandardNotMetError,
-    ValidationFailedError,
-)
-from api.schema.running import run
+from api.schema.errors import AnyError
+from api.schema.running import KEY, run
 from api.services import webhooks
 
 Info = strawberry.Info[Context, None]
@@ -110,20 +102,11 @@ class RedriveSuccess:
     redriven: int = strawberry.field(description="Dead letters queued again.")
 
 
-_ERRORS = (
-    NotFoundError
-    | NotPermittedError
-    | InvalidTransitionError
-    | NoticePeriodNotElapsedError
-    | StandardNotMetError
-    | ConflictError
-    | ValidationFailedError
-)
 CreateWebhookPayload = Annotated[
-    CreateWebhookSuccess | _ERRORS, strawberry.union("CreateWebhookPayload")
+    CreateWebhookSuccess | AnyError, strawberry.union("CreateWebhookPayload")
 ]
-WebhookPayload = Annotated[WebhookSuccess | _ERRORS, strawberry.union("WebhookPayload")]
-RedrivePayload = Annotated[RedriveSuccess | _ERRORS, strawberry.union("RedrivePayload")]
+WebhookPayload = Annotated[WebhookSuccess | AnyError, strawberry.union("WebhookPayload")]
+RedrivePayload = Annotated[RedriveSuccess | AnyError, strawberry.union("RedrivePayload")]
 
 
 @strawberry.input
@@ -139,11 +122,6 @@ class CreateWebhookInput:
     from_start: bool = strawberry.field(
         default=False, description="Also deliver every change made before now."
     )
-
-
-KEY = strawberry.argument(
-    description="Retrying with the same key returns the first result and changes nothing."
-)
 
 
 @strawberry.type
