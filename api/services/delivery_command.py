@@ -12,6 +12,7 @@ import httpx
 from api.config import Settings
 from api.db.session import create_engine, session_factory
 from api.domain.webhooks import RetrySchedule
+from api.errors import ValidationFailed
 from api.services.delivery import Worker, WorkerConfig
 
 
@@ -29,6 +30,12 @@ async def run_worker(
     max_attempts: int,
     backoff: timedelta,
 ) -> None:
+    if lease.total_seconds() <= timeout_seconds:
+        raise ValidationFailed(
+            "--lease-seconds must exceed --timeout-seconds, or a slow receiver's delivery "
+            "would be claimed twice",
+            path=("leaseSeconds",),
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is noise
     config = WorkerConfig(

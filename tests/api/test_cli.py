@@ -38,6 +38,11 @@ def run(*args: str, tmp: Path, **env: str) -> subprocess.CompletedProcess[str]:
             "village_committees is held in a village unit; 23 is a province",
         ),
         (("token", "--role", "inspector", "--jurisdiction", "2x"), {}, "not a division code"),
+        (
+            ("deliver", "--lease-seconds", "5", "--timeout-seconds", "10"),
+            {},
+            "--lease-seconds must exceed --timeout-seconds",
+        ),
         (("serve",), {"TUOPIN_MODE": "production"}, "production mode needs TUOPIN_DATABASE_URL"),
         (
             ("migrate",),

@@ -148,7 +148,16 @@ def _worker(url: str, workdir: Path, log: str) -> subprocess.Popen[bytes]:
     env["TUOPIN_DATABASE_URL"] = url
     with (workdir / log).open("wb") as output:
         return subprocess.Popen(
-            [TUOPIN, "deliver", "--lease-seconds", "2", "--poll-seconds", "0.1"],
+            [
+                TUOPIN,
+                "deliver",
+                "--lease-seconds",
+                "2",
+                "--timeout-seconds",
+                "1",
+                "--poll-seconds",
+                "0.1",
+            ],
             cwd=workdir,
             env=env,
             stdout=output,
