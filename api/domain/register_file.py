@@ -123,16 +123,15 @@ def _pattern(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
 
 
 def _coded(enum: type[StrEnum]) -> Callable[[str], StrEnum]:
-    by_label = {label: member for member, label in ZH[enum].items()}
+    known = {label: enum(member) for member, label in ZH[enum].items()}
+    known |= {member.value: member for member in enum}
     labels = "、".join(ZH[enum].values())
 
     def parse(raw: str) -> StrEnum:
-        if raw in by_label:
-            return enum(by_label[raw])
-        try:
-            return enum(raw)
-        except ValueError:
-            raise CellError(f"{raw!r} is not one of: {labels}") from None
+        member = known.get(raw)
+        if member is None:
+            raise CellError(f"{raw!r} is not one of: {labels}")
+        return member
 
     return parse
 
@@ -253,29 +252,40 @@ def check_headers(headers: Sequence[str]) -> list[RowError]:
     return errors
 
 
-def _cells(number: int, row: dict[str, str]) -> tuple[dict[str, Any], list[RowError]]:
+_HOUSEHOLD_COLUMNS = tuple(c for c in COLUMNS if c.household)
+_MEMBER_COLUMNS = tuple(c for c in COLUMNS if not c.household)
+
+
+def _cells(
+    row: dict[str, str], columns: tuple[Column, ...]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Parsed values by attribute, and (column, reason) for each cell that fails."""
     values: dict[str, Any] = {}
-    errors: list[RowError] = []
-    for column in COLUMNS:
+    errors: list[tuple[str, str]] = []
+    for column in columns:
         raw = (row.get(column.header) or "").strip()
         if raw == "" and column.required:
-            errors.append(RowError(number, column.header, "required"))
+            errors.append((column.header, "required"))
             continue
         try:
             values[column.attribute] = column.parse(raw)
         except CellError as exc:
-            errors.append(RowError(number, column.header, str(exc)))
+            errors.append((column.header, str(exc)))
     return values, errors
 
 
-def _household_of(values: dict[str, Any]) -> HouseholdRecord:
-    names = {f.name for f in fields(HouseholdRecord)}
-    return HouseholdRecord(**{k: v for k, v in values.items() if k in names})
+class _HouseholdCells:
+    """Parses a household's cells once: its members' rows repeat them."""
 
+    def __init__(self) -> None:
+        self._raw: tuple[str, ...] | None = None
+        self._parsed: tuple[dict[str, Any], list[tuple[str, str]]] = ({}, [])
 
-def _member_of(values: dict[str, Any]) -> MemberRecord:
-    names = {f.name for f in fields(MemberRecord)}
-    return MemberRecord(**{k: v for k, v in values.items() if k in names})
+    def __call__(self, row: dict[str, str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        raw = tuple(row.get(c.header) or "" for c in _HOUSEHOLD_COLUMNS)
+        if raw != self._raw:
+            self._raw, self._parsed = raw, _cells(row, _HOUSEHOLD_COLUMNS)
+        return self._parsed
 
 
 def _household_problems(household: HouseholdInFile) -> list[tuple[str, str]]:
@@ -321,18 +331,22 @@ def parse(rows: Iterable[tuple[int, dict[str, str]]]) -> Parsed:
     errors: list[RowError] = []
     rejected: set[str] = set()
     seen_ids: dict[str, tuple[int, str]] = {}
+    household_cells = _HouseholdCells()
     count = 0
     for number, row in rows:
         count += 1
-        values, problems = _cells(number, row)
-        key = values.get("registry_no")
-        errors += problems
+        household_values, household_problems = household_cells(row)
+        member_values, member_problems = _cells(row, _MEMBER_COLUMNS)
+        problems = household_problems + member_problems
+        key = household_values.get("registry_no")
+        errors += [RowError(number, column, reason) for column, reason in problems]
         if key is None:
             continue
         if problems:
             rejected.add(key)
             continue
-        record, member = _household_of(values), _member_of(values)
+        record = HouseholdRecord(**household_values)
+        member = MemberRecord(**member_values)
         prior = seen_ids.get(member.id_number)
         if prior is not None:
             errors.append(RowError(number, "证件号码", f"also on row {prior[0]}"))

@@ -60,12 +60,13 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _record_of(row: Household) -> HouseholdRecord:
-    return HouseholdRecord(**{name: getattr(row, name) for name in _HOUSEHOLD_FIELDS})
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """A household as the register holds it, read as plain values (no ORM objects)."""
 
-
-def _member_of(row: Member) -> MemberRecord:
-    return MemberRecord(**{name: getattr(row, name) for name in _MEMBER_FIELDS})
+    id: int
+    record: HouseholdRecord
+    members: dict[str, MemberRecord]
 
 
 def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[list[str]]:
@@ -74,21 +75,28 @@ def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[list[str]]:
         yield chunk
 
 
-async def _existing(
-    session: AsyncSession, keys: Sequence[str]
-) -> dict[str, tuple[Household, list[Member]]]:
-    found: dict[str, tuple[Household, list[Member]]] = {}
+async def _existing(session: AsyncSession, keys: Sequence[str]) -> dict[str, _Stored]:
+    found: dict[str, _Stored] = {}
+    household_columns = [getattr(Household, name) for name in _HOUSEHOLD_FIELDS]
+    member_columns = [getattr(Member, name) for name in _MEMBER_FIELDS]
     for chunk in _chunks(keys):
-        rows = list(
-            await session.scalars(select(Household).where(Household.registry_no.in_(chunk)))
-        )
-        members: dict[int, list[Member]] = {row.id: [] for row in rows}
+        rows = (
+            await session.execute(
+                select(Household.id, *household_columns).where(Household.registry_no.in_(chunk))
+            )
+        ).all()
+        members: dict[int, dict[str, MemberRecord]] = {row[0]: {} for row in rows}
         if rows:
-            for member in await session.scalars(
-                select(Member).where(Member.household_id.in_(list(members))).order_by(Member.id)
+            for member_row in await session.execute(
+                select(Member.household_id, *member_columns).where(
+                    Member.household_id.in_(list(members))
+                )
             ):
-                members[member.household_id].append(member)
-        found.update({row.registry_no: (row, members[row.id]) for row in rows})
+                member = MemberRecord(*member_row[1:])
+                members[member_row[0]][member.id_number] = member
+        for row in rows:
+            record = HouseholdRecord(*row[1:])
+            found[record.registry_no] = _Stored(row[0], record, members[row[0]])
     return found
 
 
@@ -105,10 +113,20 @@ async def _villages(session: AsyncSession, codes: set[str]) -> set[str]:
     return known
 
 
-async def _id_owners(session: AsyncSession, ids: list[str]) -> dict[str, str]:
-    """ID number -> registry number of the household that has the person now."""
-    owners: dict[str, str] = {}
-    for chunk in _chunks(ids):
+async def _id_owners(
+    session: AsyncSession, parsed: Parsed, existing: dict[str, _Stored]
+) -> dict[str, str]:
+    """ID number -> registry number of the household that has the person now.
+
+    People already in their own household in the file need no query."""
+    owners = {i: key for key, stored in existing.items() for i in stored.members}
+    unknown = [
+        m.id_number
+        for h in parsed.households.values()
+        for m in h.members
+        if m.id_number not in owners
+    ]
+    for chunk in _chunks(unknown):
         rows = await session.execute(
             select(Member.id_number, Household.registry_no)
             .join(Household, Household.id == Member.household_id)
@@ -121,7 +139,7 @@ async def _id_owners(session: AsyncSession, ids: list[str]) -> dict[str, str]:
 @dataclass(slots=True)
 class _Plan:
     new: list[HouseholdInFile] = field(default_factory=list)
-    changed: list[tuple[HouseholdInFile, Household, list[Member]]] = field(default_factory=list)
+    changed: list[tuple[HouseholdInFile, _Stored]] = field(default_factory=list)
     unchanged: int = 0
 
 
@@ -132,9 +150,7 @@ async def _plan(
     keys = list(parsed.households)
     existing = await _existing(session, keys)
     villages = await _villages(session, {h.record.village_code for h in parsed.households.values()})
-    owners = await _id_owners(
-        session, [m.id_number for h in parsed.households.values() for m in h.members]
-    )
+    owners = await _id_owners(session, parsed, existing)
     for key, household in parsed.households.items():
         problems = _problems(household, existing.get(key), villages, owners, may_write)
         if problems:
@@ -144,14 +160,11 @@ async def _plan(
         if key not in existing:
             plan.new.append(household)
             continue
-        row, members = existing[key]
-        same = _record_of(row) == household.record and _by_id(map(_member_of, members)) == (
-            _by_id(household.members)
-        )
-        if same:
+        stored = existing[key]
+        if stored.record == household.record and stored.members == _by_id(household.members):
             plan.unchanged += 1
         else:
-            plan.changed.append((household, row, members))
+            plan.changed.append((household, stored))
     return plan
 
 
@@ -161,7 +174,7 @@ def _by_id(members: Iterable[MemberRecord]) -> dict[str, MemberRecord]:
 
 def _problems(
     household: HouseholdInFile,
-    stored: tuple[Household, list[Member]] | None,
+    stored: _Stored | None,
     villages: set[str],
     owners: dict[str, str],
     may_write: VillageCheck,
@@ -177,7 +190,7 @@ def _problems(
         if owners.get(member.id_number, record.registry_no) != record.registry_no
     ]
     if stored is not None:
-        current = _record_of(stored[0])
+        current = stored.record
         for name in _PROCEDURE_OWNED:
             if getattr(current, name) != getattr(record, name):
                 column = {
@@ -221,8 +234,8 @@ async def import_households(
     if dry_run or (atomic and report.errors) or not (plan.new or plan.changed):
         return report
     await _insert_new(session, plan.new, now=now, progress=progress)
-    for household, row, members in plan.changed:
-        await _update(session, household, row, members, now=now)
+    for household, stored in plan.changed:
+        await _update(session, household, stored, now=now)
         if progress:
             progress(len(household.rows))
     await ledger.append(
@@ -232,7 +245,8 @@ async def import_households(
         object_kind="register",
         object_id="import",
         unit_code=_common_prefix(
-            [h.record.village_code for h in plan.new] + [r.village_code for _, r, _ in plan.changed]
+            [h.record.village_code for h in plan.new]
+            + [s.record.village_code for _, s in plan.changed]
         ),
         at=now,
         detail={
@@ -321,18 +335,19 @@ def _plain(value: Any) -> Any:
 async def _update(
     session: AsyncSession,
     household: HouseholdInFile,
-    row: Household,
-    members: list[Member],
+    stored: _Stored,
     *,
     now: datetime,
 ) -> None:
+    row = await session.get_one(Household, stored.id)
+    members = list(await session.scalars(select(Member).where(Member.household_id == row.id)))
     for name in _HOUSEHOLD_FIELDS:
         setattr(row, name, getattr(household.record, name))
     wanted = {m.id_number: m for m in household.members}
     current = {m.id_number: m for m in members}
     removed = sorted(set(current) - set(wanted))
     added = sorted(set(wanted) - set(current))
-    changed = sorted(i for i in set(wanted) & set(current) if _member_of(current[i]) != wanted[i])
+    changed = sorted(i for i in set(wanted) & set(current) if stored.members[i] != wanted[i])
     if removed:
         await session.execute(
             delete(Member).where(Member.household_id == row.id, Member.id_number.in_(removed))
