@@ -182,6 +182,23 @@ def export(
 
 
 @app.command()
+def generate(
+    households: Annotated[int, typer.Option(min=1, help="How many households, e.g. 1000000.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 1,
+) -> None:
+    """Generate national-shaped synthetic data (COPY on PostgreSQL), in one transaction."""
+    from api.generate.command import run_generate
+
+    settings = _settings()
+    counts, seconds = asyncio.run(run_generate(settings, households=households, seed=seed))
+    rate = counts["households"] / seconds if seconds else 0.0
+    typer.echo(
+        ", ".join(f"{n:,} {table}" for table, n in counts.items())
+        + f" in {seconds:.1f} s ({rate:,.0f} households/s)"
+    )
+
+
+@app.command()
 def token(
     role: Annotated[str, typer.Option(help="Role, e.g. village_committees.")],
     jurisdiction: Annotated[

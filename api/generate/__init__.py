@@ -1,0 +1,1 @@
+"""Synthetic national-shaped data for benchmarks and scale checks."""

@@ -1,0 +1,173 @@
+"""``tuopin generate``: national-shaped synthetic data, loaded by COPY on PostgreSQL.
+
+Everything goes in one transaction: all of it, or none. Rows are produced county by
+county and flushed in batches, so memory stays flat at any size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from api.db import models
+from api.domain.register import StandardKind
+from api.domain.rules import StandardsPolicy
+from api.errors import ValidationFailed
+from api.generate import rows as r
+from api.generate.shape import units
+
+FLUSH_EVERY = 50_000  # households
+Progress = Callable[[int], None]
+_TABLES = {table.name: table for table in models.Household.metadata.sorted_tables}
+
+
+async def generate(
+    session: AsyncSession,
+    *,
+    households: int,
+    seed: int,
+    policy: StandardsPolicy,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Generate and load; returns rows per table. The caller commits."""
+    if households < 1:
+        raise ValidationFailed("--households must be at least 1", path=("households",))
+    connection = await session.connection()
+    first = next(units(households, seed))[0]
+    if await session.get(models.Jurisdiction, first[-1].code) is not None:
+        raise ValidationFailed(
+            "generated data is already loaded here; generate into a fresh database"
+        )
+    await _standards(session, policy)
+    last = await session.scalar(select(func.coalesce(func.max(models.Household.id), 0)))
+    next_id = int(last or 0) + 1
+    postgres = connection.dialect.name == "postgresql"
+    deferred = await _defer_indexes(connection) if postgres and next_id == 1 else []
+    counts = dict.fromkeys(r.ORDER, 0)
+    counties = units(households, seed)
+    first_id = next_id
+
+    def produce() -> r.Batch:
+        """The next batch of counties (empty at the end); runs in a thread, so the
+        database digests one batch while Python draws the next."""
+        nonlocal next_id
+        batch = r.Batch()
+        for county_units, villages in counties:
+            next_id = r.county_rows(batch, seed, county_units, villages, next_id)
+            if batch.households >= FLUSH_EVERY:
+                break
+        return batch
+
+    batch = await asyncio.to_thread(produce)
+    while batch.households:
+        upcoming = asyncio.create_task(asyncio.to_thread(produce))
+        try:
+            await _flush(connection, batch, counts, progress)
+        finally:
+            batch = await upcoming
+    assert next_id - first_id == households
+    for statement in deferred:
+        await connection.execute(text(statement))
+    if postgres:
+        await connection.execute(
+            text("SELECT setval(pg_get_serial_sequence('households', 'id'), :last)"),
+            {"last": next_id - 1},
+        )
+    return counts
+
+
+BULK_TABLES = ("households", "household_members", "income_records", "assessments")
+
+
+async def _defer_indexes(connection: AsyncConnection) -> list[str]:
+    """Drop the register tables' secondary indexes, unique and foreign-key constraints
+    (they are empty), returning the statements that build them again after the COPY:
+    one pass over loaded data is far cheaper than maintaining them row by row, as
+    pg_restore does. All of it is inside the caller's transaction."""
+    tables = {"tables": list(BULK_TABLES)}
+    constraints = (
+        await connection.execute(
+            text(
+                "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE conrelid::regclass::text = ANY(:tables) "
+                "AND contype IN ('f', 'u') ORDER BY contype"
+            ),
+            tables,
+        )
+    ).all()
+    owned = {name for _, name, _, _ in constraints}
+    found = (
+        await connection.execute(
+            text(
+                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+                "FROM pg_index i WHERE i.indrelid::regclass::text = ANY(:tables) "
+                "AND NOT i.indisprimary"
+            ),
+            tables,
+        )
+    ).all()
+    indexes = [(str(name), str(definition)) for name, definition in found if name not in owned]
+    for table, name, _, _ in constraints:  # foreign keys first ('f' sorts before 'u')
+        await connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    for name, _ in indexes:
+        await connection.execute(text(f'DROP INDEX "{name}"'))
+    rebuild = [definition for _, definition in indexes]
+    rebuild += [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for table, name, kind, definition in sorted(constraints, key=lambda c: c[2] == "f")
+    ]
+    return rebuild
+
+
+async def _standards(session: AsyncSession, policy: StandardsPolicy) -> None:
+    have = set(
+        await session.scalars(
+            select(models.PovertyStandard.year).where(
+                models.PovertyStandard.applies_to == "",
+                models.PovertyStandard.kind == StandardKind.NATIONAL,
+            )
+        )
+    )
+    for line in policy.national_lines:
+        if line.year not in have:
+            session.add(
+                models.PovertyStandard(
+                    applies_to="",
+                    year=line.year,
+                    kind=StandardKind.NATIONAL,
+                    amount=line.amount,
+                    source=policy.national_source,
+                    note=None,
+                )
+            )
+    await session.flush()
+
+
+async def _flush(
+    connection: AsyncConnection,
+    batch: r.Batch,
+    counts: dict[str, int],
+    progress: Progress | None,
+) -> None:
+    postgres = connection.dialect.name == "postgresql"
+    for name in r.ORDER:
+        rows = batch.tables[name]
+        if not rows:
+            continue
+        columns = r.COLUMNS[name]
+        if postgres:
+            raw = await connection.get_raw_connection()
+            assert raw.driver_connection is not None
+            await raw.driver_connection.copy_records_to_table(
+                name, records=rows, columns=list(columns)
+            )
+        else:
+            await connection.execute(
+                insert(_TABLES[name]), [dict(zip(columns, row, strict=True)) for row in rows]
+            )
+        counts[name] += len(rows)
+    if progress:
+        progress(batch.households)
