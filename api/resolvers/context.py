@@ -146,7 +146,14 @@ class HouseholdLoaders:
             found = await context.read(lambda s: household_repo.by_ids(s, ids, scope=scope))
             return [found.get(i) for i in ids]
 
+        async def by_registry_no(keys: Sequence[str]) -> list[HouseholdRow | None]:
+            found = await context.read(
+                lambda s: household_repo.by_registry_nos(s, keys, scope=scope)
+            )
+            return [found.get(k) for k in keys]
+
         self.members = DataLoader[int, list[Member]](members)
+        self.by_registry_no = DataLoader[str, HouseholdRow | None](by_registry_no)
         self.by_id = DataLoader[int, HouseholdRow | None](by_id)
         self._accounts: dict[int, DataLoader[int, HouseholdAccounts]] = {}
         self._checks: dict[int, DataLoader[int, StandardCheck | None]] = {}

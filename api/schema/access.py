@@ -61,6 +61,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "sha256": SCOPED,
     },
     "ExitApplication": {
+        "household": SCOPED,
         "auditTrail": SCOPED,
         "createdAt": SCOPED,
         "currentStage": SCOPED,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -23,6 +24,9 @@ from api.schema import node_loading
 from api.schema.details import AuditEvent
 from api.schema.enums import NextAction
 from api.services.exits import snapshot
+
+if TYPE_CHECKING:
+    from api.schema.types import Household
 
 Info = strawberry.Info[Context, None]
 
@@ -227,6 +231,17 @@ class ExitApplication(relay.Node):
         return NextStep(
             stage=info_, action=NextAction.PERFORM, roles=roles, not_before=self.notice_ends_at
         )
+
+    @strawberry.field(description="The household, for a household's application; else null.")
+    async def household(
+        self, info: Info
+    ) -> Annotated[Household, strawberry.lazy("api.schema.types")] | None:
+        if self.subject_kind is not SubjectKind.HOUSEHOLD:
+            return None
+        from api.schema.types import Household as HouseholdType
+
+        row = await info.context.loaders.household.by_registry_no.load(self.subject_key)
+        return None if row is None else HouseholdType.of(row)
 
     @strawberry.field(description="Every action taken, oldest first.")
     async def history(self, info: Info) -> list[StageRecord]:

@@ -292,9 +292,11 @@ async def test_heilongjiang_household_over_http(api: Api) -> None:
     assert application["procedure"] == "heilongjiang v1"
 
     inbox = await api.gql(
-        "{ viewer { inbox { id nextStep { action } } } }", api.token(Role.RESIDENT_WORK_TEAM, "23")
+        "{ viewer { inbox { id nextStep { action } household { registryNo } } } }",
+        api.token(Role.RESIDENT_WORK_TEAM, "23"),
     )
-    assert application["id"] in [a["id"] for a in inbox["viewer"]["inbox"]]
+    waiting = {a["id"]: a for a in inbox["viewer"]["inbox"]}
+    assert waiting[application["id"]]["household"] == {"registryNo": api.keys[HLJ_VILLAGE]}
     wrong = await api.gql(
         PERFORM,
         api.token(Role.TOWNSHIP_GOVERNMENT, "23"),

@@ -57,6 +57,17 @@ async def by_ids(
     return {row.id: row for row in rows}
 
 
+async def by_registry_nos(
+    session: AsyncSession, keys: Sequence[str], *, scope: Scope
+) -> dict[str, Household]:
+    rows = await session.scalars(
+        select(Household).where(
+            Household.registry_no.in_(keys), in_scope(Household.village_code, scope)
+        )
+    )
+    return {row.registry_no: row for row in rows}
+
+
 def member_counts_in(year: int) -> ColumnElement[bool]:
     """SQL form of api.domain.income.member_counts_in."""
     return and_(
