@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test check lint typecheck migrate demo clean venv
+.PHONY: run test check lint typecheck migrate demo clean venv bench
 
 venv: $(STAMP)
 
@@ -43,3 +43,7 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) tuopin.sqlite3* .tuopin .pytest_cache .mypy_cache .ruff_cache
+
+# Generated PostgreSQL databases per size are made once and reused (see bench/run.py).
+bench: $(STAMP)
+	@$(BIN)/python bench/run.py

@@ -1,0 +1,397 @@
+"""`make bench`: the API against its floor, on generated data, under the same load.
+
+For each size (default 100,000 and 1,000,000 households) a PostgreSQL database
+``tuopin_bench_<N>`` is generated once and reused. The API (one uvicorn worker, uvloop,
+httptools) and the floor (bench/floor.py) run pinned to core 0, one at a time; wrk runs
+pinned to core 1 with 16 connections. Before any load, every reference read is sent to
+both and the JSON must be identical. Results: req/s, p50, p99 and server CPU per
+request for each request, each read's ratio to the floor, and the village list's latency
+at the largest size against the smallest; printed and written to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from api.auth.tokens import issue_dev_token  # noqa: E402
+from api.db.session import create_engine  # noqa: E402
+from api.domain.roles import Principal, Role  # noqa: E402
+from bench import fixtures  # noqa: E402
+
+BIN = Path(sys.executable).parent
+KEY = "bench-signing-key-" + "k" * 32
+PG_HOST = os.environ.get("BENCH_PG", "127.0.0.1:5432")
+STATE = ROOT / "bench" / ".state"
+RESULTS = ROOT / "bench" / "results"
+CONNECTIONS = 16
+
+A = """query A($code: String!) { jurisdiction(code: $code) { name households(first: 50) {
+  edges { node { registryNo headName exitAttribute size(year: 2016)
+  perCapitaNetIncome(year: 2016) } } } } }"""
+B = """query B { viewer { inbox(first: 20) { id subjectKey currentStage { code }
+  household { headName } history { stage action actor at } } } }"""
+C = """query C($id: ID!) { node(id: $id) { ... on Household { registryNo headName
+  members { name idNumber relation } village { name } county { name } } } }"""
+D = """mutation D($input: PerformStageInput!) { performStage(input: $input) {
+  __typename ... on ApplicationSuccess { application { id currentStage { code } } }
+  ... on Error { message } } }"""
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run(args, check=True, env=env)
+
+
+def tuopin_env(url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUOPIN_")}
+    env |= {"TUOPIN_DATABASE_URL": url, "TUOPIN_DEV_SIGNING_KEY": KEY}
+    return env
+
+
+def psql(statement: str) -> str:
+    host, port = PG_HOST.split(":")
+    result = subprocess.run(
+        ["psql", "-h", host, "-p", port, "-d", "test", "-tAc", statement],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip()
+
+
+async def _in_transaction(url: str, work: Any) -> Any:
+    engine = create_engine(url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def database(households: int) -> tuple[str, dict[str, Any]]:
+    """The benchmark database for this size, generated and prepared once."""
+    name = f"tuopin_bench_{households}"
+    url = f"postgresql+asyncpg://{PG_HOST}/{name}"
+    state = STATE / f"{name}.json"
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
+    if exists and state.is_file():
+        return url, json.loads(state.read_text())
+    log(f"generating {households:,} households into {name} (once; reused afterwards)")
+    psql(f'DROP DATABASE IF EXISTS "{name}"')
+    psql(f'CREATE DATABASE "{name}"')
+    env = tuopin_env(url)
+    run(str(BIN / "tuopin"), "migrate", env=env)
+    run(str(BIN / "tuopin"), "generate", "--households", str(households), env=env)
+    reads = asyncio.run(_in_transaction(url, fixtures.prepare_reads))
+    run("psql", "-h", PG_HOST.split(":")[0], "-d", name, "-qc", "ANALYZE")
+    STATE.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps(reads))
+    return url, reads
+
+
+def token(who: dict[str, str]) -> str:
+    principal = Principal(who["subject"], Role(who["role"]), who["jurisdiction"])
+    return issue_dev_token(principal, key=KEY, ttl=timedelta(hours=6))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def start(name: str, app: str, env: dict[str, str], *, factory: bool) -> Server:
+    port = free_port()
+    command = [
+        "taskset", "-c", "0", str(BIN / "uvicorn"), app, "--port", str(port),
+        "--loop", "uvloop", "--http", "httptools", "--workers", "1",
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    if factory:
+        command.append("--factory")
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/graphql"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.post(url, json={}, timeout=1)
+            return Server(name, process, url)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"{name} did not start")
+
+
+def ask(server: Server, body: dict[str, Any], bearer: str) -> Any:
+    response = httpx.post(
+        server.url, json=body, headers={"Authorization": f"Bearer {bearer}"}, timeout=30
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def lua_single(body: dict[str, Any], bearer: str) -> str:
+    return (
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(json.dumps(body))}\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {bearer}"\n'
+        "local failed = 0\n"
+        "response = function(status, headers, body)\n"
+        "  if status ~= 200 or string.find(body, '\"errors\"', 1, true) then\n"
+        "    failed = failed + 1 end end\n"
+        'done = function() io.write(string.format("failed %d\\n", failed)) end\n'
+    )
+
+
+def lua_many(bodies: list[str], bearers: list[str]) -> str:
+    def table(items: list[str]) -> str:
+        return "{" + ",\n".join(json.dumps(i) for i in items) + "}"
+
+    return (
+        f"local bodies = {table(bodies)}\nlocal bearers = {table(bearers)}\n"
+        "local i = 0\nlocal failed = 0\n"
+        "request = function()\n  i = i + 1\n  local k = ((i - 1) % #bodies) + 1\n"
+        '  return wrk.format("POST", "/graphql", {["Content-Type"] = "application/json",\n'
+        '    ["Authorization"] = "Bearer " .. bearers[k]}, bodies[k])\nend\n'
+        "response = function(status, headers, body)\n"
+        "  if status ~= 200 or not string.find(body, 'ApplicationSuccess', 1, true) then\n"
+        "    failed = failed + 1 end end\n"
+        'done = function() io.write(string.format("failed %d\\n", failed)) end\n'
+    )
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def load(server: Server, script: str, seconds: int) -> dict[str, float]:
+    path = STATE / "load.lua"
+    path.write_text(script)
+    before = server.cpu_seconds()
+    result = subprocess.run(
+        [
+            "taskset", "-c", "1", "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s",
+            "--latency", "-s", str(path), server.url,
+        ],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    cpu = server.cpu_seconds() - before
+    out = result.stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    failed = int(re.search(r"failed (\d+)", out).group(1))  # type: ignore[union-attr]
+    if failed:
+        raise SystemExit(f"{server.name}: {failed} of {requests} answers were errors\n{out}")
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "cpu_ms_per_request": 1000 * cpu / max(requests, 1),
+        "requests": requests,
+    }
+
+
+def reads(reads_fixture: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:
+    from strawberry.relay import to_base64
+
+    return {
+        "a_village_households": (
+            {"query": A, "operationName": "A", "variables": {"code": reads_fixture["village"]}},
+            token(reads_fixture["township"]),
+        ),
+        "b_township_inbox": (
+            {"query": B, "operationName": "B", "variables": {}},
+            token(reads_fixture["town"]),
+        ),
+        "c_household": (
+            {
+                "query": C,
+                "operationName": "C",
+                "variables": {"id": to_base64("Household", reads_fixture["household"])},
+            },
+            token(reads_fixture["county"]),
+        ),
+    }
+
+
+def _substantial(data: dict[str, Any]) -> bool:
+    if "jurisdiction" in data:
+        return bool(data["jurisdiction"]["households"]["edges"])
+    if "viewer" in data:
+        inbox = data["viewer"]["inbox"]
+        return len(inbox) == 20 and all(item["history"] for item in inbox)
+    return data.get("node") is not None and bool(data["node"]["members"])
+
+
+def bench_size(households: int, seconds: int, *, writes: bool) -> dict[str, Any]:
+    url, fixture = database(households)
+    env = tuopin_env(url)
+    dsn = url.replace("+asyncpg", "")
+    floor_env = {**env, "BENCH_DSN": dsn, "BENCH_KEY": KEY, "PYTHONPATH": str(ROOT)}
+    requests = reads(fixture)
+    results: dict[str, Any] = {}
+    api = start("api", "api.app:create_app", env, factory=True)
+    floor = start("floor", "bench.floor:app", floor_env, factory=False)
+    try:
+        for name, (body, bearer) in requests.items():
+            mine, theirs = ask(api, body, bearer), ask(floor, body, bearer)
+            if mine != theirs:
+                raise SystemExit(
+                    f"{name}: the floor's JSON differs from the API's\n{mine}\n{theirs}"
+                )
+            if not _substantial(mine["data"]):
+                raise SystemExit(f"{name}: the answer is empty, so it measures nothing: {mine}")
+        floor.stop()
+        for name, (body, bearer) in requests.items():
+            log(f"{households:,}: {name} on the API")
+            results[name] = {"api": load(api, lua_single(body, bearer), seconds)}
+        api.stop()
+        floor = start("floor", "bench.floor:app", floor_env, factory=False)
+        for name, (body, bearer) in requests.items():
+            log(f"{households:,}: {name} on the floor")
+            results[name]["floor"] = load(floor, lua_single(body, bearer), seconds)
+            results[name]["ratio"] = round(
+                results[name]["api"]["rps"] / results[name]["floor"]["rps"], 3
+            )
+        floor.stop()
+        if writes:
+            prepared = asyncio.run(_in_transaction(url, fixtures.prepare_writes))
+            bodies, bearers = [], []
+            for item in prepared["perform"]:
+                from strawberry.relay import to_base64
+
+                variables = {
+                    "input": {
+                        "applicationId": to_base64("ExitApplication", item["application"]),
+                        "stage": "verification",
+                        "decision": "APPROVE",
+                        "evidence": prepared["evidence"],
+                    }
+                }
+                bodies.append(
+                    json.dumps({"query": D, "operationName": "D", "variables": variables})
+                )
+                bearers.append(token(item["principal"]))
+            api = start("api", "api.app:create_app", env, factory=True)
+            log(f"{households:,}: d_perform_stage on the API ({len(bodies)} applications)")
+            # Each request approves a different application: keep the run shorter than
+            # the supply (the lua script wraps around, and a repeat would fail).
+            results["d_perform_stage"] = {
+                "api": load(api, lua_many(bodies, bearers), min(seconds, 5))
+            }
+    finally:
+        for server in (api, floor):
+            if server.process.poll() is None:
+                server.stop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--households", default=os.environ.get("BENCH_HOUSEHOLDS", "100000,1000000")
+    )
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        log("installing wrk from Debian")
+        run("apt-get", "install", "-y", "-qq", "wrk")
+    sizes = sorted(int(n) for n in args.households.split(","))
+    report: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip(),
+        "connections": CONNECTIONS,
+        "seconds": args.seconds,
+        "sizes": {},
+    }
+    for n in sizes:
+        report["sizes"][str(n)] = bench_size(n, args.seconds, writes=n == sizes[-1])
+    if len(sizes) > 1:
+        small, large = report["sizes"][str(sizes[0])], report["sizes"][str(sizes[-1])]
+        report["scale"] = {
+            name: round(large[name]["api"]["p50_ms"] / small[name]["api"]["p50_ms"], 3)
+            for name in small
+        }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{'-'.join(map(str, sizes))}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print_table(report)
+    log(f"written to {path.relative_to(ROOT)}")
+
+
+def print_table(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"tuopin bench ({report['commit']}, {report['connections']} connections)")
+    for column in (
+        "households",
+        "request",
+        "server",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU ms/req",
+        "ratio",
+    ):
+        table.add_column(column, justify="right")
+    for size, requests in report["sizes"].items():
+        for name, sides in requests.items():
+            for side in ("api", "floor"):
+                if side not in sides:
+                    continue
+                m = sides[side]
+                ratio = f"{sides['ratio']:.3f}" if side == "api" and "ratio" in sides else ""
+                table.add_row(
+                    f"{int(size):,}", name, side, f"{m['rps']:.0f}", f"{m['p50_ms']:.2f}",
+                    f"{m['p99_ms']:.2f}", f"{m['cpu_ms_per_request']:.2f}", ratio,
+                )  # fmt: skip
+    Console().print(table)
+    if "scale" in report:
+        Console().print(f"p50 at the largest size / smallest: {report['scale']}")
+
+
+if __name__ == "__main__":
+    main()
