@@ -6,15 +6,16 @@ from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.relay.types import GlobalIDValueError, InvalidGlobalIDError
 from strawberry.schema.config import StrawberryConfig
@@ -52,6 +53,21 @@ class IntrospectionGate(SchemaExtension):
         yield
 
 
+# The limit rules are built once: the limiter extensions build a new rule class per
+# request, and ValidationCache keys on the rules, so every request missed the cache.
+_LIMIT_RULES: list[type[ASTValidationRule]] = [
+    query_depth_limiter.create_validator(12, None),
+    max_aliases.create_validator(30),
+]
+
+
+class Limits(AddValidationRules):
+    """Query depth 12 and 30 aliases, as rules that stay the same from request to request."""
+
+    def __init__(self) -> None:
+        super().__init__(_LIMIT_RULES)
+
+
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
@@ -59,9 +75,8 @@ def build_schema() -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             IntrospectionGate,
-            lambda: QueryDepthLimiter(max_depth=12),
+            Limits,
             lambda: MaxTokensLimiter(max_token_count=5_000),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
             lambda: MaskErrors(should_mask_error=_unexpected),
