@@ -10,7 +10,7 @@ import orjson
 from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
@@ -30,6 +30,12 @@ from api.services import access
 
 
 class TuopinGraphQL(GraphQL[Context, None]):
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except ClientDisconnect:
+            return  # the client left before sending its body: nobody to answer
+
     def decode_json(self, data: str | bytes) -> object:
         # orjson raises JSONDecodeError (a json.JSONDecodeError) for invalid UTF-8 too,
         # which Strawberry answers with 400; json.loads would raise UnicodeDecodeError (500).
