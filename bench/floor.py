@@ -193,11 +193,17 @@ HANDLERS = {"A": households, "B": inbox, "C": household}
 
 async def graphql(request: Request) -> Response:
     token = request.headers.get("authorization", "").removeprefix("Bearer ")
-    claims = jwt.decode(
-        token, KEY, algorithms=["HS256"], audience="tuopin", options={"require": ["exp"]}
-    )
+    try:
+        claims = jwt.decode(
+            token, KEY, algorithms=["HS256"], audience="tuopin", options={"require": ["exp"]}
+        )
+    except jwt.InvalidTokenError:
+        return Response(status_code=401)
     body = orjson.loads(await request.body())
-    return await HANDLERS[body["operationName"]](claims, body.get("variables") or {})
+    handler = HANDLERS.get(body.get("operationName", ""))
+    if handler is None:
+        return Response(status_code=400)
+    return await handler(claims, body.get("variables") or {})
 
 
 @asynccontextmanager
