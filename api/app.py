@@ -19,7 +19,7 @@ from api.auth.middleware import BearerAuth
 from api.auth.tokens import ProductionVerifier, verify_dev_token
 from api.authz.enforcer import Authorizer
 from api.config import Settings, get_settings
-from api.db.session import create_engine, session_factory
+from api.db.session import create_engine, read_session_factory, session_factory
 from api.domain.roles import Principal
 from api.http_limits import BodySizeLimit
 from api.policy_files import standards
@@ -54,12 +54,13 @@ class TuopinGraphQL(GraphQL[Context, None]):
         if principal is not None:
             # A valid token counts only while its holding is recorded: a revoked or
             # never-granted holding reads as the public.
-            async with state.sessions() as session:
+            async with state.read_sessions() as session:
                 if not await access.recorded(session, state.authorizer, principal):
                     principal = None
         return Context(
             principal=principal,
             sessions=state.sessions,
+            read_sessions=state.read_sessions,
             policy=state.policy,
             authorizer=state.authorizer,
             book=state.book,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
         engine = create_engine(settings.database_url, echo=settings.database_echo)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        app.state.read_sessions = read_session_factory(engine)
         app.state.policy = policy
         app.state.book = procedures
         app.state.authorizer = Authorizer()

@@ -22,7 +22,9 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         engine = _create_async_engine(url, echo=echo, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return _create_async_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it cost a round trip on every checkout, several per request. A
+    # connection the server dropped fails one statement and is discarded by the pool.
+    return _create_async_engine(url, echo=echo, pool_recycle=1_800, **kwargs)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -45,3 +47,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for one read each. On PostgreSQL they run in autocommit: a single
+    SELECT needs no BEGIN and ROLLBACK around it (two round trips saved per read)."""
+    if engine.dialect.name != "postgresql":
+        return session_factory(engine)
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(autocommit, expire_on_commit=False, autoflush=False)

@@ -55,6 +55,7 @@ def utc_now() -> datetime:
 class Context:
     principal: Principal | None
     sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
     policy: StandardsPolicy
     authorizer: Authorizer
     book: ProcedureBook
@@ -76,7 +77,7 @@ class Context:
         Sibling resolvers run concurrently and one AsyncSession cannot serve two
         of them at once, so every batch gets its own short read session.
         """
-        async with self.sessions() as session:
+        async with self.read_sessions() as session:
             return await work(session)
 
     async def write(self, work: Callable[[Env], Awaitable[T]]) -> T:
