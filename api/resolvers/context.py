@@ -63,6 +63,8 @@ class Context:
     introspection: bool = True
     plain_http_webhooks: bool = True
     loaders: Loaders = field(init=False)
+    accounts: dict[tuple[int, int], HouseholdAccounts] = field(init=False, default_factory=dict)
+    """(year, household id) -> accounts fetched with a page (see resolvers/lookahead.py)."""
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self)

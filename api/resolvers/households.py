@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Household
 from api.db.repositories import households as household_repo
+from api.domain.income import HouseholdAccounts
 from api.domain.standards import StandardCheck
 from api.errors import ValidationFailed
 from api.resolvers import cursors
 from api.resolvers.context import Context
+from api.resolvers.lookahead import arguments_under
 from api.services import registry
 
 MAX_PAGE = 100
@@ -116,3 +119,26 @@ def cursor_of(row: Household) -> str:
 
 def cursor_at(key: tuple[str, int]) -> str:
     return cursors.encode(*key)
+
+
+_FIGURES = frozenset({"size", "perCapitaNetIncome"})
+
+
+async def prefetch_accounts(info: Any, rows: list[Household]) -> None:
+    """Fetch the accounts the query asks of these rows (per year) in one read each."""
+    if not rows:
+        return
+    context: Context = info.context
+    wanted = arguments_under(info.selected_fields[0].selections, ("edges", "node"), _FIGURES)
+    # Literal arguments arrive as their source text; variables as their values.
+    years = {int(y) for args in wanted if str(y := args.get("year", "")).isdigit()}
+    ids = [row.id for row in rows]
+    for year in years:
+        found = await context.read(partial(_accounts, ids=ids, year=year))
+        context.accounts.update({(year, hid): accounts for hid, accounts in found.items()})
+
+
+async def _accounts(
+    session: AsyncSession, *, ids: list[int], year: int
+) -> dict[int, HouseholdAccounts]:
+    return await registry.household_accounts(session, ids, year=year)
