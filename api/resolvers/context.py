@@ -95,6 +95,11 @@ class Context:
             return await work(env)
 
 
+_VERSIONS: dict[int, ProcedureVersion] = {}
+"""Stored procedure versions by id, kept for the process: a version row never changes
+(a new version is a new row), and its definition is the largest thing a page reads."""
+
+
 class Loaders:
     """DataLoaders for one request (module-level loaders would cache across users)."""
 
@@ -210,8 +215,11 @@ class ApplicationLoaders:
             return [found[i] for i in ids]
 
         async def versions(ids: Sequence[int]) -> list[ProcedureVersion | None]:
-            found = await read(lambda s: app_repo.versions_by_id(s, ids))
-            return [found.get(i) for i in ids]
+            missing = [i for i in ids if i not in _VERSIONS]
+            if missing:
+                found = await read(lambda s: app_repo.versions_by_id(s, missing))
+                _VERSIONS.update(found)
+            return [_VERSIONS.get(i) for i in ids]
 
         async def by_household(ids: Sequence[int]) -> list[ExitApplication | None]:
             found = await read(lambda s: app_repo.latest_for_households(s, ids, scope=scope))
