@@ -64,6 +64,8 @@ class Context:
     plain_http_webhooks: bool = True
     loaders: Loaders = field(init=False)
     accounts: dict[tuple[int, int], HouseholdAccounts] = field(init=False, default_factory=dict)
+    prefetched_records: dict[int, list[StageRecord]] = field(init=False, default_factory=dict)
+    prefetched_households: dict[str, HouseholdRow | None] = field(init=False, default_factory=dict)
     """(year, household id) -> accounts fetched with a page (see resolvers/lookahead.py)."""
 
     def __post_init__(self) -> None:
@@ -95,7 +97,7 @@ class Context:
             return await work(env)
 
 
-_VERSIONS: dict[int, ProcedureVersion] = {}
+VERSIONS: dict[int, ProcedureVersion] = {}
 """Stored procedure versions by id, kept for the process: a version row never changes
 (a new version is a new row), and its definition is the largest thing a page reads."""
 
@@ -215,11 +217,11 @@ class ApplicationLoaders:
             return [found[i] for i in ids]
 
         async def versions(ids: Sequence[int]) -> list[ProcedureVersion | None]:
-            missing = [i for i in ids if i not in _VERSIONS]
+            missing = [i for i in ids if i not in VERSIONS]
             if missing:
                 found = await read(lambda s: app_repo.versions_by_id(s, missing))
-                _VERSIONS.update(found)
-            return [_VERSIONS.get(i) for i in ids]
+                VERSIONS.update(found)
+            return [VERSIONS.get(i) for i in ids]
 
         async def by_household(ids: Sequence[int]) -> list[ExitApplication | None]:
             found = await read(lambda s: app_repo.latest_for_households(s, ids, scope=scope))

@@ -11,6 +11,7 @@ from api.domain.engine import Status
 from api.domain.jurisdictions import validate_code
 from api.domain.register import SubjectKind
 from api.errors import ValidationFailed
+from api.resolvers import applications as application_resolvers
 from api.resolvers import cursors
 from api.resolvers.context import Context
 from api.schema.pagination import PageInfo
@@ -83,6 +84,7 @@ async def applications(
             s, scope=scope, where=where, by_update=by_update, after=position, first=first
         )
     )
+    await application_resolvers.prefetch(info, rows[:first], ("edges", "node"))
     edges = [
         ApplicationEdge(
             cursor=cursors.encode(row.updated_at.isoformat(), row.id)

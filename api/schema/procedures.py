@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import strawberry
 from strawberry import relay
@@ -15,15 +15,17 @@ from api.db.models import Objection as ObjectionRow
 from api.db.models import StageRecord as RecordRow
 from api.db.repositories import applications as app_repo
 from api.domain.engine import Status
-from api.domain.procedures import Decision, EvidenceKind, Stage
+from api.domain.procedures import Decision, EvidenceKind, Procedure, Stage, SubjectProcedure
 from api.domain.register import CountyDesignation, SubjectKind
 from api.domain.roles import Role
-from api.resolvers.context import Context
+from api.resolvers.context import VERSIONS, Context
 from api.resolvers.ids import parse_id
 from api.schema import node_loading
 from api.schema.details import AuditEvent
 from api.schema.enums import NextAction
 from api.services.exits import snapshot
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from api.schema.types import Household
@@ -190,31 +192,46 @@ class ExitApplication(relay.Node):
         found = {row.id: cls.of(row) for row in rows if row is not None}
         return [None if n is None else found.get(n) for n in wanted]
 
-    async def _flow(self, info: Info):  # type: ignore[no-untyped-def]
+    async def _flow(self, info: Info) -> tuple[Procedure, SubjectProcedure]:
         row = await info.context.loaders.application.version.load(self.version_id)
         assert row is not None
         procedure = snapshot(row)
         return procedure, procedure.for_kind(self.subject_kind)
 
+    def _answer(self, info: Info, answer: Callable[[Procedure, SubjectProcedure], T]) -> T:
+        """``answer`` from the procedure: at once when the version is cached for the
+        process (a list prefetches it), else through the loader; graphql-core awaits
+        what a plain resolver returns, so cached rows cost no task each."""
+        row = VERSIONS.get(self.version_id)
+        if row is not None:
+            procedure = snapshot(row)
+            return answer(procedure, procedure.for_kind(self.subject_kind))
+
+        async def later() -> T:
+            procedure, flow = await self._flow(info)
+            return answer(procedure, flow)
+
+        return cast("T", later())
+
     @strawberry.field(description="The procedure and version this application follows.")
-    async def procedure(self, info: Info) -> str:
-        procedure, _ = await self._flow(info)
-        return f"{procedure.code} v{procedure.version}"
+    def procedure(self, info: Info) -> str:
+        return self._answer(info, lambda procedure, _: f"{procedure.code} v{procedure.version}")
 
     @strawberry.field(description="The stage the application waits at (or ended at).")
-    async def current_stage(self, info: Info) -> StageInfo:
-        _, flow = await self._flow(info)
-        stage = flow.stages[flow.index_of(self.stage_code)]
-        return StageInfo.of(stage)
+    def current_stage(self, info: Info) -> StageInfo:
+        return self._answer(
+            info, lambda _, flow: StageInfo.of(flow.stages[flow.index_of(self.stage_code)])
+        )
 
     @strawberry.field(description="Every stage of its procedure, in order.")
-    async def stages(self, info: Info) -> list[StageInfo]:
-        _, flow = await self._flow(info)
-        return [StageInfo.of(s) for s in flow.stages]
+    def stages(self, info: Info) -> list[StageInfo]:
+        return self._answer(info, lambda _, flow: [StageInfo.of(s) for s in flow.stages])
 
     @strawberry.field(description="Who may act next; null once the application has ended.")
-    async def next_step(self, info: Info) -> NextStep | None:
-        _, flow = await self._flow(info)
+    def next_step(self, info: Info) -> NextStep | None:
+        return self._answer(info, lambda _, flow: self._next_step(flow))
+
+    def _next_step(self, flow: SubjectProcedure) -> NextStep | None:
         stage = flow.stages[flow.index_of(self.stage_code)]
         info_ = StageInfo.of(stage)
         roles = list(stage.roles_for(self.designation))
@@ -233,20 +250,35 @@ class ExitApplication(relay.Node):
         )
 
     @strawberry.field(description="The household, for a household's application; else null.")
-    async def household(
+    def household(
         self, info: Info
     ) -> Annotated[Household, strawberry.lazy("api.schema.types")] | None:
         if self.subject_kind is not SubjectKind.HOUSEHOLD:
             return None
         from api.schema.types import Household as HouseholdType
 
-        row = await info.context.loaders.household.by_registry_no.load(self.subject_key)
-        return None if row is None else HouseholdType.of(row)
+        prefetched = info.context.prefetched_households
+        if self.subject_key in prefetched:
+            row = prefetched[self.subject_key]
+            return None if row is None else HouseholdType.of(row)
+
+        async def later() -> HouseholdType | None:
+            row = await info.context.loaders.household.by_registry_no.load(self.subject_key)
+            return None if row is None else HouseholdType.of(row)
+
+        return cast("Household | None", later())
 
     @strawberry.field(description="Every action taken, oldest first.")
-    async def history(self, info: Info) -> list[StageRecord]:
-        rows = await info.context.loaders.application.records.load(self.id)
-        return [StageRecord.of(r) for r in rows]
+    def history(self, info: Info) -> list[StageRecord]:
+        prefetched = info.context.prefetched_records.get(self.id)
+        if prefetched is not None:
+            return [StageRecord.of(r) for r in prefetched]
+
+        async def later() -> list[StageRecord]:
+            rows = await info.context.loaders.application.records.load(self.id)
+            return [StageRecord.of(r) for r in rows]
+
+        return cast("list[StageRecord]", later())
 
     @strawberry.field
     async def objections(self, info: Info) -> list[Objection]:

@@ -9,6 +9,7 @@ import strawberry
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.domain.roles import ROLES, Role
 from api.errors import ValidationFailed
+from api.resolvers import applications as application_resolvers
 from api.resolvers.context import Context
 from api.schema.procedures import ExitApplication
 from api.schema.types import Jurisdiction
@@ -58,6 +59,7 @@ class Viewer:
         rows = await info.context.read(
             lambda s: inbox.inbox(s, info.context.book, principal, first=first)
         )
+        await application_resolvers.prefetch(info, rows, ())
         return [ExitApplication.of(row) for row in rows]
 
 
