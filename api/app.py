@@ -79,7 +79,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, echo=settings.database_echo)
+        engine = create_engine(
+            settings.database_url,
+            echo=settings.database_echo,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.read_sessions = read_session_factory(engine)

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     mode: Mode = Mode.DEV
     database_url: str = DEFAULT_DATABASE_URL
     database_echo: bool = False
+    database_pool_size: int = 20
+    """Connections kept open (PostgreSQL). A request runs several reads at once; a pool
+    smaller than the concurrent reads opens and closes a connection per read."""
+    database_max_overflow: int = 20
     state_dir: Path = Path(".tuopin")
     dev_signing_key: SecretStr | None = None
     jwt_issuer: str | None = None

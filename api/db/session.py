@@ -17,14 +17,28 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    **kwargs: Any,
+) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = _create_async_engine(url, echo=echo, **kwargs)
         _configure_sqlite(engine)
         return engine
     # No pre-ping: it cost a round trip on every checkout, several per request. A
     # connection the server dropped fails one statement and is discarded by the pool.
-    return _create_async_engine(url, echo=echo, pool_recycle=1_800, **kwargs)
+    return _create_async_engine(
+        url,
+        echo=echo,
+        pool_recycle=1_800,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        **kwargs,
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
