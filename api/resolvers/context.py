@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -62,14 +63,14 @@ class Context:
     clock: Clock = utc_now
     introspection: bool = True
     plain_http_webhooks: bool = True
-    loaders: Loaders = field(init=False)
     accounts: dict[tuple[int, int], HouseholdAccounts] = field(init=False, default_factory=dict)
     prefetched_records: dict[int, list[StageRecord]] = field(init=False, default_factory=dict)
     prefetched_households: dict[str, HouseholdRow | None] = field(init=False, default_factory=dict)
     """(year, household id) -> accounts fetched with a page (see resolvers/lookahead.py)."""
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(self)
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self)
 
     @property
     def scope(self) -> Scope:
@@ -107,12 +108,23 @@ class Loaders:
 
     def __init__(self, context: Context) -> None:
         self._context = context
-        self.jurisdiction = DataLoader[str, Jurisdiction | None](self._jurisdictions)
-        self.children = DataLoader[str, list[Jurisdiction]](self._children)
+        self.jurisdiction: DataLoader[str, Jurisdiction | None] = DataLoader(self._jurisdictions)
+        self.children: DataLoader[str, list[Jurisdiction]] = DataLoader(self._children)
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
-        self.household = HouseholdLoaders(context)
-        self.application = ApplicationLoaders(context)
-        self.details = DetailLoaders(context)
+
+    # Built on first use: most requests touch one group or none, and building every
+    # loader for every request was a tenth of an inbox request's CPU.
+    @cached_property
+    def household(self) -> HouseholdLoaders:
+        return HouseholdLoaders(self._context)
+
+    @cached_property
+    def application(self) -> ApplicationLoaders:
+        return ApplicationLoaders(self._context)
+
+    @cached_property
+    def details(self) -> DetailLoaders:
+        return DetailLoaders(self._context)
 
     def incidence(self, year: int) -> DataLoader[str, UnitIncidence | None]:
         if year not in self._incidence:
@@ -162,9 +174,9 @@ class HouseholdLoaders:
             )
             return [found.get(k) for k in keys]
 
-        self.members = DataLoader[int, list[Member]](members)
-        self.by_registry_no = DataLoader[str, HouseholdRow | None](by_registry_no)
-        self.by_id = DataLoader[int, HouseholdRow | None](by_id)
+        self.members: DataLoader[int, list[Member]] = DataLoader(members)
+        self.by_registry_no: DataLoader[str, HouseholdRow | None] = DataLoader(by_registry_no)
+        self.by_id: DataLoader[int, HouseholdRow | None] = DataLoader(by_id)
         self._accounts: dict[int, DataLoader[int, HouseholdAccounts]] = {}
         self._checks: dict[int, DataLoader[int, StandardCheck | None]] = {}
 
@@ -231,12 +243,14 @@ class ApplicationLoaders:
             found = await read(lambda s: app_repo.by_ids(s, ids, scope=scope))
             return [found.get(i) for i in ids]
 
-        self.records = DataLoader[int, list[StageRecord]](records)
-        self.objections = DataLoader[int, list[Objection]](objections)
-        self.evidence = DataLoader[int, list[Evidence]](evidence)
-        self.version = DataLoader[int, ProcedureVersion | None](versions)
-        self.current_for_household = DataLoader[int, ExitApplication | None](by_household)
-        self.by_id = DataLoader[int, ExitApplication | None](by_id)
+        self.records: DataLoader[int, list[StageRecord]] = DataLoader(records)
+        self.objections: DataLoader[int, list[Objection]] = DataLoader(objections)
+        self.evidence: DataLoader[int, list[Evidence]] = DataLoader(evidence)
+        self.version: DataLoader[int, ProcedureVersion | None] = DataLoader(versions)
+        self.current_for_household: DataLoader[int, ExitApplication | None] = DataLoader(
+            by_household
+        )
+        self.by_id: DataLoader[int, ExitApplication | None] = DataLoader(by_id)
 
 
 class DetailLoaders:
@@ -262,10 +276,12 @@ class DetailLoaders:
             found = await read(lambda s: change_repo.latest_for_subjects(s, keys))
             return [found.get(k) for k in keys]
 
-        self.sync_status = DataLoader[tuple[str, str], Any](sync)
-        self.village_designation = DataLoader[str, VillageDesignationRow | None](villages)
-        self.county_designation = DataLoader[str, CountyDesignationRow | None](counties)
-        self.audit = DataLoader[int, list[AuditEvent]](audit)
+        self.sync_status: DataLoader[tuple[str, str], Any] = DataLoader(sync)
+        self.village_designation: DataLoader[str, VillageDesignationRow | None] = DataLoader(
+            villages
+        )
+        self.county_designation: DataLoader[str, CountyDesignationRow | None] = DataLoader(counties)
+        self.audit: DataLoader[int, list[AuditEvent]] = DataLoader(audit)
         self._yearly: dict[tuple[str, int], DataLoader[Any, Any]] = {}
 
     def _by_year(
