@@ -209,10 +209,16 @@ async def prepare_writes(session: AsyncSession, *, target: int = PERFORM_TARGET)
     """Before each run: household applications waiting at 核实认可 in villages no run has
     used yet (a run moves them on), with the holding that may approve each."""
     e = env_at(session)
-    _, villages = await _first_county(session)
+    _, first_county = await _first_county(session)
     used = set(await session.scalars(select(models.ExitApplication.unit_code).distinct()))
+    used.add(first_county[0])  # the village the reads page through stays as generated
+    villages = await session.scalars(
+        select(models.Jurisdiction.code)
+        .where(models.Jurisdiction.level == "village", models.Jurisdiction.code.startswith("23"))
+        .order_by(models.Jurisdiction.code)
+    )
     perform: list[dict[str, Any]] = []
-    for village in villages[1:]:
+    for village in villages:
         if len(perform) >= target:
             break
         if village in used:
@@ -234,6 +240,11 @@ async def prepare_writes(session: AsyncSession, *, target: int = PERFORM_TARGET)
         perform += [
             {"application": a.id, "principal": principal_json(team)} for a in proposed.applications
         ]
+    if len(perform) < target:
+        raise SystemExit(
+            f"only {len(perform)} applications could be prepared: every Heilongjiang village "
+            "has been used by earlier runs; drop the benchmark database to start afresh"
+        )
     kinds = (EvidenceKind.VERIFICATION_RECORD, EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT)
     return {
         "perform": perform,
