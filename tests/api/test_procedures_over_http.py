@@ -677,33 +677,11 @@ async def test_integrators_subscribe_webhooks_inside_their_province_only(api: Ap
 
 
 async def test_integrators_import_households_in_bounded_batches(api: Api) -> None:
-    from api.domain.idnumber import check_character
     from api.domain.register_file import HEADERS
+    from tests.register_rows import register_row
 
-    body = "23970119800101777"
-    row = dict.fromkeys(HEADERS, "") | {
-        "户编号": "GQL-1",
-        "行政区划代码": HLJ_VILLAGE,
-        "村民小组": "1组",
-        "户主姓名": "钱七",
-        "识别标准": "国家标准",
-        "贫困户属性": "一般贫困户",
-        "主要致贫原因": "缺技术",
-        "脱贫属性": "未脱贫",
-        "识别年度": "2016",
-        "姓名": "钱七",
-        "证件号码": body + check_character(body),
-        "与户主关系": "户主",
-        "民族": "汉族",
-        "文化程度": "初中",
-        "在校生状况": "非在校生",
-        "健康状况": "健康",
-        "劳动技能": "普通劳动力",
-        "务工时间（月）": "6",
-        "是否参加城乡居民基本医疗保险": "是",
-        "是否参加大病保险": "是",
-        "是否参加城乡居民基本养老保险": "否",
-    }
+    cells = register_row("GQL-1", HLJ_VILLAGE, 777, 户主姓名="钱七", 姓名="钱七")
+    row = dict(zip(HEADERS, cells, strict=True))
     batch = """mutation($input: ImportHouseholdsInput!) { importHouseholds(input: $input) {
         __typename ... on ImportHouseholdsSuccess { created unchanged written
           errors { row column reason } }

@@ -11,54 +11,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models
-from api.domain.idnumber import check_character
 from api.domain.register_file import HEADERS, parse
 from api.domain.roles import Role
 from api.errors import NotPermitted, ValidationFailed
 from api.services import household_import, register_export, tables
+from tests.register_rows import id_number, register_row
 from tests.scenarios import env, household_village, official
 
 NOW = datetime(2016, 12, 1, tzinfo=UTC)
 
 
 def _id(n: int) -> str:
-    body = f"23023119900{1 + n % 9}{1 + n % 28:02d}{n:03d}"
-    return body + check_character(body)
+    return id_number("230231", n)
 
 
 def _row(village: str, key: str, n: int, **cells: str) -> list[str]:
-    values = {
-        "户编号": key,
-        "行政区划代码": village,
-        "村民小组": "2组",
-        "户主姓名": f"新户{n}",
-        "联系电话": "",
-        "开户银行账号": "",
-        "识别标准": "国家标准",
-        "贫困户属性": "一般贫困户",
-        "主要致贫原因": "因病",
-        "其他致贫原因一": "",
-        "其他致贫原因二": "",
-        "脱贫属性": "未脱贫",
-        "识别年度": "2016",
-        "脱贫年度": "",
-        "返贫年度": "",
-        "姓名": f"新户{n}",
-        "证件号码": _id(n),
-        "与户主关系": "户主",
-        "民族": "汉族",
-        "文化程度": "初中",
-        "在校生状况": "非在校生",
-        "健康状况": "健康",
-        "劳动技能": "普通劳动力",
-        "务工时间（月）": "0",
-        "是否参加城乡居民基本医疗保险": "是",
-        "是否参加大病保险": "是",
-        "是否参加城乡居民基本养老保险": "是",
-        "加入年度": "",
-        "退出年度": "",
-    } | cells
-    return [values[h] for h in HEADERS]
+    return register_row(key, village, n, **cells)
 
 
 def _numbered(rows: list[list[str]]) -> list[tuple[int, dict[str, str]]]:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from api.domain.idnumber import check_character
 from api.domain.register_file import HEADERS
 from api.services import tables
 from tests.conftest import Database, fresh_database
+from tests.register_rows import register_row
 
 TUOPIN = str(Path(sys.executable).with_name("tuopin"))
 VILLAGE = "230223101200"  # a demo village in 依安县
@@ -37,31 +37,7 @@ def _tuopin(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]
 
 
 def _new_household(key: str, n: int) -> list[str]:
-    body = f"23023119850{n % 9 + 1}1{n % 9}{n:03d}"
-    values = dict.fromkeys(HEADERS, "") | {
-        "户编号": key,
-        "行政区划代码": VILLAGE,
-        "村民小组": "5组",
-        "户主姓名": "赵六",
-        "识别标准": "国家标准",
-        "贫困户属性": "低保贫困户",
-        "主要致贫原因": "因残",
-        "脱贫属性": "未脱贫",
-        "识别年度": "2016",
-        "姓名": "赵六",
-        "证件号码": body + check_character(body),
-        "与户主关系": "户主",
-        "民族": "满族",
-        "文化程度": "小学",
-        "在校生状况": "非在校生",
-        "健康状况": "残疾",
-        "劳动技能": "弱劳动力或半劳动力",
-        "务工时间（月）": "0",
-        "是否参加城乡居民基本医疗保险": "是",
-        "是否参加大病保险": "是",
-        "是否参加城乡居民基本养老保险": "是",
-    }
-    return [values[h] for h in HEADERS]
+    return register_row(key, VILLAGE, n, 主要致贫原因="因残", 民族="满族", 健康状况="残疾")
 
 
 def test_import_reports_bad_rows_loads_good_ones_or_none_and_a_rerun_changes_nothing(
