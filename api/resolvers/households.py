@@ -113,10 +113,6 @@ def _key(row: Household) -> tuple[str, int]:
     return (row.village_code, row.id)
 
 
-def cursor_of(row: Household) -> str:
-    return cursors.encode(row.village_code, row.id)
-
-
 def cursor_at(key: tuple[str, int]) -> str:
     return cursors.encode(*key)
 

@@ -276,8 +276,12 @@ class MeetsStandardInput:
 
 @strawberry.type
 class HouseholdEdge:
-    cursor: str
     node: Household
+
+    @strawberry.field(description="Opaque; pass as `after` to continue after this row.")
+    def cursor(self) -> str:
+        # Encoded only when asked for: most pages ask for pageInfo.endCursor alone.
+        return household_resolvers.cursor_at((self.node.village_code, self.node.id))
 
 
 @strawberry.type
@@ -404,10 +408,7 @@ class Jurisdiction(relay.Node):
             standard=standard,
         )
         await household_resolvers.prefetch_accounts(info, page.rows)
-        edges = [
-            HouseholdEdge(cursor=household_resolvers.cursor_of(row), node=Household.of(row))
-            for row in page.rows
-        ]
+        edges = [HouseholdEdge(node=Household.of(row)) for row in page.rows]
         return HouseholdConnection(
             edges=edges,
             page_info=PageInfo(
