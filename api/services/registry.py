@@ -14,7 +14,7 @@ from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
 from api.db.repositories import statistics as statistics_repo
 from api.domain import standards as std
-from api.domain.income import HouseholdAccounts, accounts
+from api.domain.income import HouseholdAccounts, IncomeLine, accounts
 from api.domain.jurisdictions import Level, Scope, level_of
 from api.domain.register import RegionClass
 from api.domain.rules import StandardsPolicy
@@ -23,9 +23,11 @@ from api.domain.rules import StandardsPolicy
 async def household_accounts(
     session: AsyncSession, ids: Sequence[int], *, year: int
 ) -> dict[int, HouseholdAccounts]:
-    sizes = await household_repo.sizes(session, ids, year=year)
-    lines = await household_repo.income_lines(session, ids, years=[year])
-    return {hid: accounts(lines.get((hid, year), []), size=sizes[hid]) for hid in ids}
+    found = await household_repo.accounts(session, ids, year=year)
+    empty: tuple[int, list[IncomeLine]] = (0, [])
+    return {
+        hid: accounts(lines, size=size) for hid in ids for size, lines in [found.get(hid, empty)]
+    }
 
 
 async def check_households(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,35 +90,37 @@ def registered_poor_in(year: int) -> ColumnElement[bool]:
     )
 
 
-async def sizes(session: AsyncSession, ids: Sequence[int], *, year: int) -> dict[int, int]:
-    rows = await session.execute(
-        select(Member.household_id, func.count())
-        .where(Member.household_id.in_(ids), member_counts_in(year))
-        .group_by(Member.household_id)
+async def accounts(
+    session: AsyncSession, ids: Sequence[int], *, year: int
+) -> dict[int, tuple[int, list[IncomeLine]]]:
+    """Members counted in ``year`` and the year's income summed by kind, per household,
+    in one statement (api.domain.income decides what the kinds add up to)."""
+    size = (
+        select(func.count())
+        .where(Member.household_id == Household.id, member_counts_in(year))
+        .scalar_subquery()
     )
-    found: dict[int, int] = {hid: 0 for hid in ids}
-    found.update({hid: n for hid, n in rows})
-    return found
-
-
-async def income_lines(
-    session: AsyncSession, ids: Sequence[int], *, years: Sequence[int]
-) -> dict[tuple[int, int], list[IncomeLine]]:
-    """Income lines per (household id, year), summed by kind."""
+    kinds = list(IncomeKind)
     rows = await session.execute(
         select(
-            IncomeRecord.household_id,
-            IncomeRecord.year,
-            IncomeRecord.kind,
-            func.sum(IncomeRecord.amount),
+            Household.id,
+            size,
+            *(func.sum(IncomeRecord.amount).filter(IncomeRecord.kind == kind) for kind in kinds),
         )
-        .where(IncomeRecord.household_id.in_(ids), IncomeRecord.year.in_(years))
-        .group_by(IncomeRecord.household_id, IncomeRecord.year, IncomeRecord.kind)
+        .outerjoin(
+            IncomeRecord,
+            and_(IncomeRecord.household_id == Household.id, IncomeRecord.year == year),
+        )
+        .where(Household.id.in_(ids))
+        .group_by(Household.id)
     )
-    lines: dict[tuple[int, int], list[IncomeLine]] = defaultdict(list)
-    for hid, year, kind, total in rows:
-        lines[(hid, year)].append(IncomeLine(IncomeKind(kind), Decimal(total)))
-    return lines
+    return {
+        row[0]: (
+            int(row[1]),
+            [IncomeLine(kind, total) for kind, total in zip(kinds, row[2:], strict=True) if total],
+        )
+        for row in rows
+    }
 
 
 async def latest_assessments(
