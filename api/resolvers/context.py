@@ -64,9 +64,11 @@ class Context:
     introspection: bool = True
     plain_http_webhooks: bool = True
     accounts: dict[tuple[int, int], HouseholdAccounts] = field(init=False, default_factory=dict)
-    prefetched_records: dict[int, list[StageRecord]] = field(init=False, default_factory=dict)
-    prefetched_households: dict[str, HouseholdRow | None] = field(init=False, default_factory=dict)
     """(year, household id) -> accounts fetched with a page (see resolvers/lookahead.py)."""
+    prefetched_records: dict[int, list[StageRecord]] = field(init=False, default_factory=dict)
+    """Application id -> stage records fetched with a list (resolvers/applications.py)."""
+    prefetched_households: dict[str, HouseholdRow | None] = field(init=False, default_factory=dict)
+    """Registry number -> household fetched with a list of applications."""
 
     @cached_property
     def loaders(self) -> Loaders:
