@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.enforcer import Authorizer
 from api.db import models
+from api.db.bulk import load_rows
 from api.domain.procedures import Decision, EvidenceKind
 from api.domain.register import ExitAttribute, SubjectKind
 from api.domain.roles import Principal, Role
@@ -94,18 +95,10 @@ async def _lanshan(session: AsyncSession, e: Env) -> Principal:
     rows = r.CountyRows(20161101, "371302", int(top or 0) + 1)
     for village in villages:
         rows.village(batch, village)
-    for name in ("village_designations", "village_indicators", "households"):
-        table = models.Household.metadata.tables[name]
-        columns = r.COLUMNS[name]
-        await session.execute(
-            table.insert(), [dict(zip(columns, row, strict=True)) for row in batch.tables[name]]
-        )
-    for name in ("household_members", "income_records", "assessments"):
-        table = models.Household.metadata.tables[name]
-        columns = r.COLUMNS[name]
-        await session.execute(
-            table.insert(), [dict(zip(columns, row, strict=True)) for row in batch.tables[name]]
-        )
+    connection = await session.connection()
+    for name in r.ORDER:
+        if name not in ("jurisdictions", "county_designations"):  # the units are added above
+            await load_rows(connection, name, r.COLUMNS[name], batch.tables[name])
     town = await holding(session, Role.TOWNSHIP_GOVERNMENT, LANSHAN_TOWN)
     flow = book().for_unit(LANSHAN_TOWN).for_kind(SubjectKind.HOUSEHOLD)
     for village in villages:

@@ -242,6 +242,11 @@ HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
 _BY_ATTRIBUTE = {c.attribute: c for c in COLUMNS}
 
 
+def header_of(attribute: str) -> str:
+    """The column header of a record attribute (``exit_attribute`` -> ``脱贫属性``)."""
+    return _BY_ATTRIBUTE[attribute].header
+
+
 def check_headers(headers: Sequence[str]) -> list[RowError]:
     """Every column present once; nothing unknown (a typo would silently drop data)."""
     cleaned = [h.strip() for h in headers]
@@ -375,7 +380,7 @@ def parse(rows: Iterable[tuple[int, dict[str, str]]]) -> Parsed:
 def _first_difference(a: HouseholdRecord, b: HouseholdRecord) -> str:
     for f in fields(HouseholdRecord):
         if getattr(a, f.name) != getattr(b, f.name):
-            return _BY_ATTRIBUTE[f.name].header
+            return header_of(f.name)
     return HEADERS[0]
 
 

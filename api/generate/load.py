@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db import models
+from api.db.bulk import load_rows
 from api.domain.register import StandardKind
 from api.domain.rules import StandardsPolicy
 from api.errors import ValidationFailed
@@ -21,7 +22,6 @@ from api.generate.shape import units
 
 FLUSH_EVERY = 50_000  # households
 Progress = Callable[[int], None]
-_TABLES = {table.name: table for table in models.Household.metadata.sorted_tables}
 
 
 async def generate(
@@ -152,22 +152,9 @@ async def _flush(
     counts: dict[str, int],
     progress: Progress | None,
 ) -> None:
-    postgres = connection.dialect.name == "postgresql"
     for name in r.ORDER:
         rows = batch.tables[name]
-        if not rows:
-            continue
-        columns = r.COLUMNS[name]
-        if postgres:
-            raw = await connection.get_raw_connection()
-            assert raw.driver_connection is not None
-            await raw.driver_connection.copy_records_to_table(
-                name, records=rows, columns=list(columns)
-            )
-        else:
-            await connection.execute(
-                insert(_TABLES[name]), [dict(zip(columns, row, strict=True)) for row in rows]
-            )
+        await load_rows(connection, name, r.COLUMNS[name], rows)
         counts[name] += len(rows)
     if progress:
         progress(batch.households)

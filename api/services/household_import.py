@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.policy import Action
+from api.db.bulk import load_rows
 from api.db.models import Household, Jurisdiction, Member
 from api.domain import register_file
 from api.domain.jurisdictions import Level
@@ -193,16 +193,10 @@ def _problems(
         current = stored.record
         for name in _PROCEDURE_OWNED:
             if getattr(current, name) != getattr(record, name):
-                column = {
-                    "village_code": "行政区划代码",
-                    "exit_attribute": "脱贫属性",
-                    "exited_year": "脱贫年度",
-                    "returned_year": "返贫年度",
-                }[name]
                 problems.append(
                     RowError(
                         first,
-                        column,
+                        register_file.header_of(name),
                         f"is {getattr(current, name) or 'empty'} in the register; it changes "
                         "only through the exit procedure or returnToPoverty",
                     )
@@ -271,11 +265,6 @@ def _common_prefix(codes: list[str]) -> str:
     return ""
 
 
-def _household_values(household: HouseholdInFile, now: datetime) -> dict[str, Any]:
-    values = {name: getattr(household.record, name) for name in _HOUSEHOLD_FIELDS}
-    return values | {"created_at": now}
-
-
 async def _insert_new(
     session: AsyncSession,
     households: list[HouseholdInFile],
@@ -283,14 +272,17 @@ async def _insert_new(
     now: datetime,
     progress: Progress | None,
 ) -> None:
-    copy = (await session.connection()).dialect.name == "postgresql"
+    connection = await session.connection()
+    household_columns = (*_HOUSEHOLD_FIELDS, "created_at")
+    member_columns = ("household_id", *_MEMBER_FIELDS)
     for start in range(0, len(households), CHUNK):
         chunk = households[start : start + CHUNK]
-        rows = [_household_values(h, now) for h in chunk]
-        if copy:
-            await _copy(session, "households", rows)
-        else:
-            await session.execute(insert(Household), rows)
+        await load_rows(
+            connection,
+            "households",
+            household_columns,
+            [(*(getattr(h.record, f) for f in _HOUSEHOLD_FIELDS), now) for h in chunk],
+        )
         ids = dict(
             (
                 await session.execute(
@@ -300,36 +292,18 @@ async def _insert_new(
                 )
             ).all()
         )
-        members = [
-            {name: getattr(m, name) for name in _MEMBER_FIELDS}
-            | {"household_id": ids[h.record.registry_no]}
-            for h in chunk
-            for m in h.members
-        ]
-        if copy:
-            await _copy(session, "household_members", members)
-        else:
-            await session.execute(insert(Member), members)
+        await load_rows(
+            connection,
+            "household_members",
+            member_columns,
+            [
+                (ids[h.record.registry_no], *(getattr(m, f) for f in _MEMBER_FIELDS))
+                for h in chunk
+                for m in h.members
+            ],
+        )
         if progress:
             progress(sum(len(h.rows) for h in chunk))
-
-
-async def _copy(session: AsyncSession, table: str, rows: list[dict[str, Any]]) -> None:
-    """COPY rows into ``table`` on the session's own connection and transaction."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    records = [tuple(_plain(row[c]) for c in columns) for row in rows]
-    await driver.copy_records_to_table(table, records=records, columns=columns)
-
-
-def _plain(value: Any) -> Any:
-    """Enums as their stored text; everything else as asyncpg encodes it."""
-    return value.value if hasattr(value, "value") else value
 
 
 async def _update(
