@@ -38,7 +38,7 @@ from api.domain.roles import PUBLIC_SCOPE, Principal
 from api.domain.rules import StandardsPolicy
 from api.domain.standards import StandardCheck
 from api.procedure_files import ProcedureBook
-from api.services import registry
+from api.services import registry, webhooks
 from api.services.exits import Env
 from api.services.registry import UnitIncidence
 
@@ -270,6 +270,10 @@ class DetailLoaders:
             found = await read(lambda s: jurisdiction_repo.county_designations(s, codes))
             return [found.get(c) for c in codes]
 
+        async def deliveries(ids: Sequence[int]) -> list[webhooks.DeliveryCounts]:
+            found = await read(lambda s: webhooks.counts(s, ids))
+            return [found[i] for i in ids]
+
         async def audit(ids: Sequence[int]) -> list[list[AuditEvent]]:
             found = await read(lambda s: app_repo.audit_for(s, ids))
             return [found[i] for i in ids]
@@ -284,6 +288,7 @@ class DetailLoaders:
         )
         self.county_designation: DataLoader[str, CountyDesignationRow | None] = DataLoader(counties)
         self.audit: DataLoader[int, list[AuditEvent]] = DataLoader(audit)
+        self.deliveries: DataLoader[int, webhooks.DeliveryCounts] = DataLoader(deliveries)
         self._yearly: dict[tuple[str, int], DataLoader[Any, Any]] = {}
 
     def _by_year(

@@ -63,8 +63,7 @@ class WebhookSubscriptionType:
 
     @strawberry.field(description="How many deliveries are pending, delivered and dead.")
     async def deliveries(self, info: Info) -> DeliveryCounts:
-        found = await info.context.read(lambda s: webhooks.counts(s, [self.id]))
-        counts = found[self.id]
+        counts = await info.context.loaders.details.deliveries.load(self.id)
         return DeliveryCounts(pending=counts.pending, delivered=counts.delivered, dead=counts.dead)
 
     @strawberry.field(description="The oldest dead letters (at most 100).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -177,7 +178,7 @@ async def visible(
     )
 
 
-async def counts(session: AsyncSession, ids: list[int]) -> dict[int, DeliveryCounts]:
+async def counts(session: AsyncSession, ids: Sequence[int]) -> dict[int, DeliveryCounts]:
     """Deliveries per status for each subscription, in one query."""
     rows = await session.execute(
         select(WebhookDelivery.subscription_id, WebhookDelivery.status, func.count())
