@@ -35,6 +35,10 @@ class TuopinGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
         except ClientDisconnect:
             return  # the client left before sending its body: nobody to answer
+        finally:
+            context = scope.get("state", {}).pop(_CONTEXT, None)
+            if context is not None:
+                await context.close()
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson raises JSONDecodeError (a json.JSONDecodeError) for invalid UTF-8 too,
@@ -51,13 +55,7 @@ class TuopinGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.app.state
         principal = request.scope.get("state", {}).get("principal")
-        if principal is not None:
-            # A valid token counts only while its holding is recorded: a revoked or
-            # never-granted holding reads as the public.
-            async with state.read_sessions() as session:
-                if not await access.recorded(session, state.authorizer, principal):
-                    principal = None
-        return Context(
+        context = Context(
             principal=principal,
             sessions=state.sessions,
             read_sessions=state.read_sessions,
@@ -67,11 +65,29 @@ class TuopinGraphQL(GraphQL[Context, None]):
             clock=state.clock,
             introspection=state.introspection,
             plain_http_webhooks=state.introspection,
+            shared_reads=state.shared_reads,
+            planned=state.planned,
         )
+        request.scope.setdefault("state", {})[_CONTEXT] = context
+        if principal is not None:
+            # A valid token counts only while its holding is recorded: a revoked or
+            # never-granted holding reads as the public.
+            authorizer = state.authorizer
+            if not await context.read(lambda s: access.recorded(s, authorizer, principal)):
+                context.principal = None
+        return context
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> Starlette:
-    """The ASGI app. ``clock`` is injectable so tests can let notice periods run."""
+_CONTEXT = "tuopin.context"
+"""Where the request's context waits, in the ASGI scope, to be closed after the response."""
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock = utc_now, planned: bool = True
+) -> Starlette:
+    """The ASGI app. ``clock`` is injectable so tests can let notice periods run;
+    ``planned=False`` executes on graphql-core alone, the reference the tests compare
+    planned execution with."""
     settings = settings or get_settings()
     settings.require_production_secrets()
     policy = standards()
@@ -88,6 +104,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> S
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.read_sessions = read_session_factory(engine)
+        app.state.shared_reads = engine.dialect.name == "postgresql"  # autocommit reads
+        app.state.planned = planned
         app.state.policy = policy
         app.state.book = procedures
         app.state.authorizer = Authorizer()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -69,6 +70,13 @@ class Context:
     """Application id -> stage records fetched with a list (resolvers/applications.py)."""
     prefetched_households: dict[str, HouseholdRow | None] = field(init=False, default_factory=dict)
     """Registry number -> household fetched with a list of applications."""
+    planned: bool = True
+    """Whether operations run on their plans (api/execution); False: graphql-core alone."""
+    shared_reads: bool = False
+    """Whether the request's reads share one session (read sessions in autocommit, as on
+    PostgreSQL: each statement sees what is committed, so sharing changes no answer)."""
+    _session: AsyncSession | None = field(init=False, default=None)
+    _turn: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -79,13 +87,25 @@ class Context:
         return PUBLIC_SCOPE if self.principal is None else self.principal.read_scope()
 
     async def read(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run ``work`` in a session of its own.
+        """Run ``work`` in the request's read session, or in a session of its own.
 
-        Sibling resolvers run concurrently and one AsyncSession cannot serve two
-        of them at once, so every batch gets its own short read session.
+        Sibling resolvers run concurrently and one AsyncSession cannot serve two of them
+        at once: with shared reads they take turns on one session (a pool checkout per
+        read cost more than the read); otherwise every batch gets its own short session.
         """
-        async with self.read_sessions() as session:
-            return await work(session)
+        if not self.shared_reads:
+            async with self.read_sessions() as session:
+                return await work(session)
+        async with self._turn:
+            if self._session is None:
+                self._session = self.read_sessions()
+            return await work(self._session)
+
+    async def close(self) -> None:
+        """Give the request's read connection back (after the response is sent)."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
 
     async def write(self, work: Callable[[Env], Awaitable[T]]) -> T:
         """Run one use case in its own transaction: committed on success, rolled back on error."""
@@ -97,7 +117,11 @@ class Context:
                 standards=self.policy,
                 now=self.clock(),
             )
-            return await work(env)
+            result = await work(env)
+        if self._session is not None:
+            # Rows read before the write must not answer for rows it changed.
+            self._session.expunge_all()
+        return result
 
 
 VERSIONS: dict[int, ProcedureVersion] = {}

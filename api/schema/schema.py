@@ -21,6 +21,7 @@ from strawberry.relay.types import GlobalIDValueError, InvalidGlobalIDError
 from strawberry.schema.config import StrawberryConfig
 
 from api.errors import TuopinError
+from api.execution.executor import PlannedExecutor
 from api.schema.mutation import Mutation
 from api.schema.query import Query
 
@@ -72,6 +73,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        execution_context_class=PlannedExecutor,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             IntrospectionGate,

@@ -82,6 +82,17 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+@pytest.fixture(scope="session")
+async def reference_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app executing on graphql-core alone: every query the tests send is
+    answered by both, and the answers must be the same (see ``gql``)."""
+    app = create_app(settings, planned=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tuopin") as client:
+            yield client
+
+
 def token_for(role: Role, jurisdiction: str) -> str:
     principal = Principal(
         subject=test_subject(role, jurisdiction), role=role, jurisdiction=jurisdiction
@@ -93,16 +104,20 @@ GraphQL = Callable[..., Any]
 
 
 @pytest.fixture
-def gql(client: httpx.AsyncClient) -> GraphQL:
+def gql(client: httpx.AsyncClient, reference_client: httpx.AsyncClient) -> GraphQL:
     async def run(
         query: str, *, as_: tuple[Role, str] | None = None, **variables: Any
     ) -> dict[str, Any]:
         headers = {} if as_ is None else {"Authorization": f"Bearer {token_for(*as_)}"}
-        response = await client.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=headers
-        )
+        request = {"query": query, "variables": variables}
+        response = await client.post("/graphql", json=request, headers=headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
+        if not query.lstrip().startswith("mutation"):
+            # Reads are answered again by graphql-core's executor: planned execution
+            # must give the very same data and errors.
+            reference = await reference_client.post("/graphql", json=request, headers=headers)
+            assert reference.json() == body, "planned execution differs from graphql-core"
         return body
 
     return run

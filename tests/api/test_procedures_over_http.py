@@ -121,10 +121,16 @@ HOLDING_OF = {(role, code[:2] if code else ""): code for role, code in HOLDINGS}
 
 class Api:
     def __init__(
-        self, client: httpx.AsyncClient, clock: Clock, keys: dict[str, str], database_url: str
+        self,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        keys: dict[str, str],
+        database_url: str,
+        reference: httpx.AsyncClient,
     ) -> None:
         self.client, self.clock, self.keys = client, clock, keys
         self.database_url = database_url
+        self.reference = reference
 
     def token(self, role: Role, province: str, n: int = 1) -> str:
         code = HOLDING_OF[(role, province if role is not Role.STATE_COUNCIL_LEADING_GROUP else "")]
@@ -135,12 +141,15 @@ class Api:
 
     async def gql(self, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.client.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=headers
-        )
+        request = {"query": query, "variables": variables}
+        response = await self.client.post("/graphql", json=request, headers=headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         assert "errors" not in body, body
+        if not query.lstrip().startswith("mutation"):
+            # graphql-core's executor answers every read again: the same data.
+            reference = await self.reference.post("/graphql", json=request, headers=headers)
+            assert reference.json() == body, "planned execution differs from graphql-core"
         return body["data"]
 
 
@@ -154,10 +163,19 @@ async def api(own_database: str, tmp_path_factory: pytest.TempPathFactory) -> As
         dev_signing_key=SecretStr(KEY),
     )
     app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
+    reference_app = create_app(settings, clock=clock, planned=False)
+    async with (
+        app.router.lifespan_context(app),
+        reference_app.router.lifespan_context(reference_app),
+    ):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield Api(client, clock, keys, own_database)
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=reference_app), base_url="http://t"
+            ) as reference,
+        ):
+            yield Api(client, clock, keys, own_database, reference)
 
 
 def ev(*kinds: str) -> list[dict[str, str]]:

@@ -1,0 +1,1 @@
+"""Planned execution of GraphQL operations (see executor.py)."""

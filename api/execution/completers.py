@@ -1,0 +1,235 @@
+"""Completing a resolved value by the shape of its return type, decided once per field.
+
+Each completer mirrors one branch of graphql-core's ``complete_value`` (non-null, list,
+leaf, object, abstract), with the same errors and the same null propagation; the chain
+for a field is built when the field is planned instead of re-tested per value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from graphql import (
+    GraphQLError,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    is_abstract_type,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.pyutils import Path, Undefined, gather_with_cancel
+from graphql.type.definition import GraphQLAbstractType
+
+Info = GraphQLResolveInfo[Any]
+
+if TYPE_CHECKING:
+    from api.execution.executor import PlannedExecutor
+    from api.execution.plans import FieldPlan
+
+
+class Completer(Protocol):
+    def complete(
+        self,
+        ex: PlannedExecutor,
+        plan: FieldPlan,
+        info: Info,
+        path: Path,
+        result: Any,
+    ) -> Any: ...
+
+
+class NonNull:
+    __slots__ = ("inner",)
+
+    def __init__(self, inner: Completer) -> None:
+        self.inner = inner
+
+    def complete(
+        self,
+        ex: PlannedExecutor,
+        plan: FieldPlan,
+        info: Info,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        completed = self.inner.complete(ex, plan, info, path, result)
+        if completed is None:
+            msg = f"Cannot return null for non-nullable field {info.parent_type}.{info.field_name}."
+            raise TypeError(msg)
+        return completed
+
+
+class Leaf:
+    __slots__ = ("type",)
+
+    def __init__(self, type_: GraphQLLeafType) -> None:
+        self.type = type_
+
+    def complete(
+        self,
+        ex: PlannedExecutor,
+        plan: FieldPlan,
+        info: Info,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        return ex.complete_leaf_value(self.type, result)
+
+
+class Object:
+    __slots__ = ("type",)
+
+    def __init__(self, type_: GraphQLObjectType) -> None:
+        self.type = type_
+
+    def complete(
+        self,
+        ex: PlannedExecutor,
+        plan: FieldPlan,
+        info: Info,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        return ex.complete_object(self.type, plan, info, path, result)
+
+
+class Abstract:
+    __slots__ = ("type",)
+
+    def __init__(self, type_: GraphQLAbstractType) -> None:
+        self.type = type_
+
+    def complete(
+        self,
+        ex: PlannedExecutor,
+        plan: FieldPlan,
+        info: Info,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        resolve_type = self.type.resolve_type or ex.type_resolver
+        name = resolve_type(result, info, self.type)
+        if ex.is_awaitable(name):
+
+            async def later() -> Any:
+                runtime = ex.ensure_valid_runtime_type(
+                    await name, self.type, plan.details, info, result
+                )
+                value = ex.complete_object(runtime, plan, info, path, result)
+                return await value if ex.is_awaitable(value) else value
+
+            return later()
+        runtime = ex.ensure_valid_runtime_type(name, self.type, plan.details, info, result)
+        return ex.complete_object(runtime, plan, info, path, result)
+
+
+class ListOf:
+    __slots__ = ("inner", "item_type")
+
+    def __init__(self, inner: Completer, item_type: GraphQLOutputType) -> None:
+        self.inner = inner
+        self.item_type = item_type
+
+    def complete(
+        self,
+        ex: PlannedExecutor,
+        plan: FieldPlan,
+        info: Info,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        if isinstance(result, Exception):
+            raise result
+        if result is None or result is Undefined:
+            return None
+        if isinstance(result, str | bytes) or not isinstance(result, Iterable):
+            msg = (
+                "Expected Iterable, but did not find one for field"
+                f" '{info.parent_type}.{info.field_name}'."
+            )
+            raise GraphQLError(msg)
+        is_awaitable = ex.is_awaitable
+        inner = self.inner
+        completed: list[Any] = []
+        waiting: list[int] = []
+        for index, item in enumerate(result):
+            item_path = Path(path, index, None)
+            if is_awaitable(item):
+                completed.append(self._later(ex, plan, info, item_path, item))
+                waiting.append(index)
+                continue
+            try:
+                value = inner.complete(ex, plan, info, item_path, item)
+            except Exception as raw:
+                ex.handle_field_error(raw, self.item_type, plan.details, item_path)
+                value = None
+            else:
+                if is_awaitable(value):
+                    value = self._guarded(ex, plan, item_path, value)
+                    waiting.append(index)
+            completed.append(value)
+        if not waiting:
+            return completed
+
+        async def gathered() -> list[Any]:
+            if len(waiting) == 1:
+                completed[waiting[0]] = await completed[waiting[0]]
+            else:
+                values = await gather_with_cancel(*(completed[i] for i in waiting))
+                for i, value in zip(waiting, values, strict=True):
+                    completed[i] = value
+            return completed
+
+        return gathered()
+
+    async def _later(
+        self, ex: PlannedExecutor, plan: FieldPlan, info: Info, path: Path, item: Any
+    ) -> Any:
+        try:
+            value = self.inner.complete(ex, plan, info, path, await item)
+            return await value if ex.is_awaitable(value) else value
+        except Exception as raw:
+            ex.handle_field_error(raw, self.item_type, plan.details, path)
+            return None
+
+    async def _guarded(self, ex: PlannedExecutor, plan: FieldPlan, path: Path, value: Any) -> Any:
+        try:
+            return await value
+        except Exception as raw:
+            ex.handle_field_error(raw, self.item_type, plan.details, path)
+            return None
+
+
+def completer_for(type_: GraphQLOutputType) -> Completer:
+    if isinstance(type_, GraphQLNonNull):
+        return NonNull(completer_for(type_.of_type))
+    if isinstance(type_, GraphQLList):
+        return ListOf(completer_for(type_.of_type), type_.of_type)
+    if is_leaf_type(type_):
+        assert isinstance(type_, GraphQLLeafType)
+        return Leaf(type_)
+    if is_abstract_type(type_):
+        assert isinstance(type_, GraphQLAbstractType)
+        return Abstract(type_)
+    assert is_object_type(type_)
+    assert isinstance(type_, GraphQLObjectType)
+    return Object(type_)

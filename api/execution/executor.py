@@ -1,0 +1,301 @@
+"""graphql-core's executor with planned operations: the same results, less work per field.
+
+``PlannedExecutor`` is the executor class the schema hands to graphql-core. For an
+operation that can be planned (see ``plans.plannable``) it runs the plan: plain
+attributes are read and serialized without a resolve-info object or a resolver call;
+Strawberry resolvers get their arguments coerced and converted once per request; every
+other field calls its own resolve function as graphql-core would. Errors are located
+and propagated to the nearest nullable field by graphql-core's own ``handle_field_error``.
+Anything else runs on graphql-core unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any, cast
+
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+)
+from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
+from graphql.execution.executor import invalid_return_type_error
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_arguments
+
+from api.execution.plans import FieldPlan, Mode, OperationPlan, PlanCache, plannable, root_plan
+
+PLANS = PlanCache()
+Info = GraphQLResolveInfo[Any]
+
+
+class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Runs planned operations; defers to graphql-core for the rest."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        plan = self._plan()
+        if plan is None or serially is not None:
+            return super().execute_operation(serially)
+        self._arguments: dict[int, dict[str, Any]] = {}
+        strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
+        self._config = strawberry_schema.config
+        self._scalars = strawberry_schema.schema_converter.scalar_registry
+        try:
+            if plan.serial:
+                data = self._serially(plan)
+            else:
+                data = self.execute_plans(plan.root_type, plan.fields, self.root_value, None)
+            if self.is_awaitable(data):
+                return self._respond_later(data)
+        except GraphQLError as error:
+            self.collected_errors.add(error, None)
+            return self.finish(self.build_response(None))
+        return self.finish(self.build_response(cast("dict[str, Any]", data)))
+
+    async def _respond_later(self, data: Awaitable[dict[str, Any]]) -> ExecutionResult:
+        try:
+            resolved = await data
+        except GraphQLError as error:
+            self.collected_errors.add(error, None)
+            return cast("ExecutionResult", self.build_response(None))
+        return cast("ExecutionResult", self.build_response(resolved))
+
+    def _plan(self) -> OperationPlan | None:
+        if not getattr(self.context_value, "planned", True):
+            return None  # the reference path: graphql-core alone
+        middleware = self.middleware_manager
+        if (middleware is not None and middleware.middlewares) or not self.error_propagation:
+            return None  # field middleware wraps every resolver: graphql-core's path
+        known, plan = PLANS.get(self.schema, self.operation)
+        if known:
+            return plan
+        plan = None
+        root_type = self.schema.get_root_type(self.operation.operation)
+        if root_type is not None and self._document_plannable():
+            grouped, _, _ = collect_fields(
+                self.schema, self.fragments, self.variable_values, root_type, self.operation
+            )
+            plan = root_plan(self.schema, self.operation, root_type, grouped)
+        PLANS.put(self.schema, self.operation, plan)
+        return plan
+
+    def _document_plannable(self) -> bool:
+        if not plannable(self.operation):
+            return False
+        return all(plannable(f) for f in self.fragment_definitions.values())
+
+    # ------------------------------------------------------------------ fields
+
+    def _serially(self, plan: OperationPlan) -> Any:
+        results: dict[str, Any] = {}
+        fields = iter(plan.fields)
+
+        def run_from(here: FieldPlan | None) -> Any:
+            while here is not None:
+                value = self.execute_plan(plan.root_type, here, self.root_value, None)
+                if self.is_awaitable(value):
+                    return continue_after(here, value)
+                results[here.key] = value
+                here = next(fields, None)
+            return results
+
+        async def continue_after(here: FieldPlan, value: Awaitable[Any]) -> Any:
+            results[here.key] = await value
+            rest = run_from(next(fields, None))
+            return await rest if self.is_awaitable(rest) else rest
+
+        return run_from(next(fields, None))
+
+    def execute_plans(
+        self,
+        parent_type: GraphQLObjectType,
+        plans: list[FieldPlan],
+        source: Any,
+        path: Path | None,
+    ) -> Any:
+        results: dict[str, Any] = {}
+        waiting: list[str] = []
+        try:
+            for plan in plans:
+                mode = plan.mode
+                if mode is Mode.LEAF_ATTRIBUTE:
+                    results[plan.key] = self._leaf_attribute(parent_type, plan, source, path)
+                elif mode is Mode.TYPENAME:
+                    results[plan.key] = parent_type.name
+                else:
+                    value = self.execute_plan(parent_type, plan, source, path)
+                    results[plan.key] = value
+                    if self.is_awaitable(value):
+                        waiting.append(plan.key)
+        except Exception:
+            if waiting:
+                self.settle_in_background([results[key] for key in waiting])
+            raise
+        if not waiting:
+            return results
+
+        async def gathered() -> dict[str, Any]:
+            if len(waiting) == 1:
+                results[waiting[0]] = await results[waiting[0]]
+            else:
+                values = await gather_with_cancel(*(results[key] for key in waiting))
+                results.update(zip(waiting, values, strict=True))
+            return results
+
+        return gathered()
+
+    def _leaf_attribute(
+        self, parent_type: GraphQLObjectType, plan: FieldPlan, source: Any, path: Path | None
+    ) -> Any:
+        try:
+            value = getattr(source, plan.attribute)
+            if value is None:
+                if plan.non_null:
+                    msg = f"Cannot return null for non-nullable field {parent_type}.{plan.name}."
+                    raise TypeError(msg)
+                return None
+            assert plan.serialize is not None
+            return plan.serialize(value)
+        except Exception as raw:
+            here = Path(path, plan.key, parent_type.name)
+            self.handle_field_error(raw, plan.return_type, plan.details, here)
+            return None
+
+    def execute_plan(
+        self, parent_type: GraphQLObjectType, plan: FieldPlan, source: Any, path: Path | None
+    ) -> Any:
+        here = Path(path, plan.key, parent_type.name)
+        info = self.build_resolve_info(plan.field_def, plan.nodes, parent_type, here)
+        try:
+            if plan.mode is Mode.ATTRIBUTE:
+                result = getattr(source, plan.attribute)
+            elif plan.mode is Mode.RESOLVER:
+                result = self._call_resolver(plan, source, info)
+            elif plan.mode is Mode.TYPENAME:
+                result = parent_type.name
+            else:
+                resolve = plan.field_def.resolve or self.field_resolver
+                result = resolve(source, info, **self._coerced(plan))
+            if self.is_awaitable(result):
+                return self._complete_later(plan, info, here, result)
+            completed = plan.completer.complete(self, plan, info, here, result)
+            if self.is_awaitable(completed):
+                return self._guard(plan, here, completed)
+        except Exception as raw:
+            self.handle_field_error(raw, plan.return_type, plan.details, here)
+            return None
+        return completed
+
+    async def _complete_later(
+        self, plan: FieldPlan, info: Info, path: Path, result: Awaitable[Any]
+    ) -> Any:
+        try:
+            completed = plan.completer.complete(self, plan, info, path, await result)
+            if self.is_awaitable(completed):
+                completed = await completed
+        except Exception as raw:
+            self.handle_field_error(raw, plan.return_type, plan.details, path)
+            return None
+        return completed
+
+    async def _guard(self, plan: FieldPlan, path: Path, completed: Awaitable[Any]) -> Any:
+        try:
+            return await completed
+        except Exception as raw:
+            self.handle_field_error(raw, plan.return_type, plan.details, path)
+            return None
+
+    # --------------------------------------------------------------- arguments
+
+    def _coerced(self, plan: FieldPlan) -> dict[str, Any]:
+        if not plan.has_arguments:
+            return {}
+        return get_argument_values(
+            plan.field_def,
+            plan.nodes[0],
+            self.variable_values,
+            plan.details[0].fragment_variable_values,
+            self.hide_suggestions,
+        )
+
+    def _call_resolver(self, plan: FieldPlan, source: Any, info: Info) -> Any:
+        field = plan.strawberry_field
+        assert field is not None
+        assert field.base_resolver is not None
+        strawberry_info = self._config.info_class(_raw_info=info, _field=field)
+        converted = self._arguments.get(id(plan))
+        if converted is None:
+            converted = convert_arguments(
+                self._coerced(plan),
+                field.arguments,
+                scalar_registry=self._scalars,
+                config=self._config,
+                info=strawberry_info,
+            )
+            self._arguments[id(plan)] = converted
+        kwargs = dict(converted)
+        resolver = field.base_resolver
+        args = [source] if resolver.self_parameter else []
+        if parent := resolver.parent_parameter:
+            kwargs[parent.name] = source
+        if root := resolver.root_parameter:
+            kwargs[root.name] = source
+        if info_parameter := resolver.info_parameter:
+            kwargs[info_parameter.name] = strawberry_info
+        return field.get_result(source, info=strawberry_info, args=args, kwargs=kwargs)
+
+    # -------------------------------------------------------------- completion
+
+    def complete_object(
+        self,
+        runtime_type: GraphQLObjectType,
+        plan: FieldPlan,
+        info: Info,
+        path: Path,
+        result: Any,
+    ) -> Any:
+        if runtime_type.is_type_of:
+            matches = runtime_type.is_type_of(result, info)
+            if self.is_awaitable(matches):
+
+                async def later() -> Any:
+                    if not await matches:
+                        raise invalid_return_type_error(runtime_type, result, plan.details)
+                    value = self._sub_fields(runtime_type, plan, path, result)
+                    return await value if self.is_awaitable(value) else value
+
+                return later()
+            if not matches:
+                raise invalid_return_type_error(runtime_type, result, plan.details)
+        return self._sub_fields(runtime_type, plan, path, result)
+
+    def _sub_fields(
+        self, runtime_type: GraphQLObjectType, plan: FieldPlan, path: Path, result: Any
+    ) -> Any:
+        children = plan.children.get(runtime_type.name)
+        if children is None:
+            from api.execution.plans import field_plans
+
+            grouped = self._collect(runtime_type, plan.details)
+            children = plan.children[runtime_type.name] = field_plans(
+                self.schema, runtime_type, grouped
+            )
+        return self.execute_plans(runtime_type, children, result, path)
+
+    def _collect(
+        self, runtime_type: GraphQLObjectType, details: list[FieldDetails]
+    ) -> dict[str, list[FieldDetails]]:
+        grouped, _, _ = collect_subfields(
+            self.schema,
+            self.fragments,
+            self.variable_values,
+            self.operation,
+            runtime_type,
+            details,
+            self.hide_suggestions,
+        )
+        return grouped

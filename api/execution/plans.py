@@ -1,0 +1,257 @@
+"""Execution plans: what graphql-core works out per field on every request, worked out once.
+
+graphql-core re-derives, for every field of every row, the field definition, the resolver,
+the shape of the return type and the coerced arguments, and builds a resolve-info object
+even for a plain attribute. A plan is built once per parsed operation (the parser cache
+hands back the same document for the same query text) and holds, per field, its mode and
+a chain of completers for its return type. Sub-selections are planned lazily per runtime
+object type, exactly as graphql-core collects them.
+
+Only operations whose meaning does not depend on the request are planned: no directives
+anywhere (``@skip``/``@include`` read variables; ``@defer``/``@stream`` change delivery),
+no introspection, no fragment arguments. Everything else runs on graphql-core unchanged.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum, auto
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLString,
+    OperationDefinitionNode,
+    OperationType,
+    Visitor,
+    is_leaf_type,
+    is_non_null_type,
+    visit,
+)
+from graphql.execution.collect_fields import FieldDetails
+from graphql.language import FragmentDefinitionNode
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+if TYPE_CHECKING:
+    from api.execution.completers import Completer
+
+INTROSPECTION = frozenset({"__schema", "__type"})
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+class Mode(Enum):
+    TYPENAME = auto()
+    """``__typename``: the parent type's name."""
+    LEAF_ATTRIBUTE = auto()
+    """A Strawberry field without resolver returning a scalar or enum: read and serialize."""
+    ATTRIBUTE = auto()
+    """A Strawberry field without resolver returning an object or list: read, complete."""
+    RESOLVER = auto()
+    """A Strawberry resolver without field extensions: called with arguments converted
+    once per request instead of once per row."""
+    GENERIC = auto()
+    """Anything else (relay fields, extensions): the field's own resolve function."""
+
+
+@dataclass(eq=False, slots=True)
+class FieldPlan:
+    key: str
+    name: str
+    details: list[FieldDetails]
+    nodes: list[FieldNode]
+    parent_type: GraphQLObjectType
+    field_def: GraphQLField
+    return_type: GraphQLOutputType
+    mode: Mode
+    completer: Completer
+    strawberry_field: StrawberryField | None
+    attribute: str = ""
+    serialize: Callable[[Any], Any] | None = None
+    """For LEAF_ATTRIBUTE: the leaf's serializer, with identity fast paths."""
+    non_null: bool = False
+    has_arguments: bool = False
+    children: dict[str, list[FieldPlan]] = field(default_factory=dict)
+    """Sub-selection plans per runtime object type name, built on first use."""
+
+
+@dataclass(eq=False, slots=True)
+class OperationPlan:
+    operation: OperationDefinitionNode
+    root_type: GraphQLObjectType
+    serial: bool
+    fields: list[FieldPlan]
+
+
+class _Unplannable(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_directive(self, *_: object) -> None:
+        self.found = True
+
+    def enter_field(self, node: FieldNode, *_: object) -> None:
+        if node.name.value in INTROSPECTION:
+            self.found = True
+
+    def enter_fragment_definition(self, node: FragmentDefinitionNode, *_: object) -> None:
+        if node.variable_definitions:
+            self.found = True
+
+
+def plannable(document: DocumentNode | OperationDefinitionNode | FragmentDefinitionNode) -> bool:
+    visitor = _Unplannable()
+    visit(document, visitor)
+    return not visitor.found
+
+
+class PlanCache:
+    """Plans by operation node, bounded; an entry keeps its node alive so ids stay unique."""
+
+    def __init__(self, maxsize: int = 512) -> None:
+        self._maxsize = maxsize
+        self._entries: OrderedDict[
+            tuple[int, int], tuple[OperationDefinitionNode, OperationPlan | None]
+        ] = OrderedDict()
+
+    def get(
+        self, schema: GraphQLSchema, operation: OperationDefinitionNode
+    ) -> tuple[bool, OperationPlan | None]:
+        entry = self._entries.get((id(schema), id(operation)))
+        if entry is None or entry[0] is not operation:
+            return False, None
+        self._entries.move_to_end((id(schema), id(operation)))
+        return True, entry[1]
+
+    def put(
+        self, schema: GraphQLSchema, operation: OperationDefinitionNode, plan: OperationPlan | None
+    ) -> None:
+        self._entries[(id(schema), id(operation))] = (operation, plan)
+        if len(self._entries) > self._maxsize:
+            self._entries.popitem(last=False)
+
+
+def root_plan(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    root_type: GraphQLObjectType,
+    grouped: dict[str, list[FieldDetails]],
+) -> OperationPlan:
+    return OperationPlan(
+        operation=operation,
+        root_type=root_type,
+        serial=operation.operation == OperationType.MUTATION,
+        fields=field_plans(schema, root_type, grouped),
+    )
+
+
+def field_plans(
+    schema: GraphQLSchema, parent_type: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]
+) -> list[FieldPlan]:
+    plans = []
+    for key, details in grouped.items():
+        plan = field_plan(schema, parent_type, key, details)
+        if plan is not None:
+            plans.append(plan)
+    return plans
+
+
+def field_plan(
+    schema: GraphQLSchema, parent_type: GraphQLObjectType, key: str, details: list[FieldDetails]
+) -> FieldPlan | None:
+    from api.execution.completers import completer_for
+
+    node = details[0].node
+    name = node.name.value
+    field_def = schema.get_field(parent_type, name)
+    if field_def is None:
+        return None  # graphql-core skips unknown fields too (validation refuses them)
+    strawberry_field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(strawberry_field, StrawberryField):
+        strawberry_field = None
+    return_type = field_def.type
+    plan = FieldPlan(
+        key=key,
+        name=name,
+        details=details,
+        nodes=[d.node for d in details],
+        parent_type=parent_type,
+        field_def=field_def,
+        return_type=return_type,
+        mode=_mode(name, field_def, strawberry_field),
+        completer=completer_for(return_type),
+        strawberry_field=strawberry_field,
+        has_arguments=bool(field_def.args or node.arguments),
+    )
+    if plan.mode in (Mode.LEAF_ATTRIBUTE, Mode.ATTRIBUTE):
+        assert strawberry_field is not None
+        plan.attribute = strawberry_field.python_name
+    if plan.mode is Mode.LEAF_ATTRIBUTE:
+        plan.non_null = is_non_null_type(return_type)
+        leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        plan.serialize = leaf_serializer(leaf)
+    return plan
+
+
+def _mode(name: str, field_def: GraphQLField, strawberry_field: StrawberryField | None) -> Mode:
+    if name == "__typename":
+        return Mode.TYPENAME
+    if strawberry_field is None or strawberry_field.extensions:
+        return Mode.GENERIC
+    if getattr(field_def.resolve, "_is_default", False):
+        if strawberry_field.default_resolver is not getattr:
+            return Mode.GENERIC
+        named = field_def.type
+        if isinstance(named, GraphQLNonNull):
+            named = named.of_type
+        return Mode.LEAF_ATTRIBUTE if is_leaf_type(named) else Mode.ATTRIBUTE
+    if strawberry_field.base_resolver is not None:
+        return Mode.RESOLVER
+    return Mode.GENERIC
+
+
+def leaf_serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
+    """graphql-core's leaf completion, skipping the serializer where it is the identity."""
+    from graphql.execution import Executor
+
+    assert isinstance(leaf, GraphQLLeafType)
+    complete = Executor.complete_leaf_value
+
+    if leaf is GraphQLString or leaf is GraphQLID:
+
+        def string(value: Any) -> Any:
+            return value if type(value) is str else complete(leaf, value)
+
+        return string
+    if leaf is GraphQLInt:
+
+        def integer(value: Any) -> Any:
+            if type(value) is int and _INT_MIN <= value <= _INT_MAX:
+                return value
+            return complete(leaf, value)
+
+        return integer
+    if leaf is GraphQLBoolean:
+
+        def boolean(value: Any) -> Any:
+            return value if type(value) is bool else complete(leaf, value)
+
+        return boolean
+
+    def other(value: Any) -> Any:
+        return complete(leaf, value)
+
+    return other
