@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Assessment, Household, IncomeRecord, Member
-from api.db.repositories.scoping import in_scope, in_subtree
+from api.db.repositories.scoping import (
+    ScopeShape,
+    in_scope,
+    in_scope_bound,
+    in_subtree,
+    in_subtree_bound,
+    scope_shape,
+    scope_values,
+    subtree_values,
+)
+from api.db.statements import shaped
 from api.domain.income import IncomeLine
 from api.domain.jurisdictions import Scope
 from api.domain.register import IncomeKind
@@ -26,6 +37,22 @@ def _under(scope: Scope, under: str, exit_attributes: Sequence[str]) -> Select[H
     return query
 
 
+@shaped
+def _page(scope: ScopeShape, *, filtered: bool, after: bool) -> Select[Household]:
+    query = select(Household).where(
+        in_subtree_bound(Household.village_code, "under"),
+        in_scope_bound(Household.village_code, scope),
+    )
+    if filtered:
+        query = query.where(Household.exit_attribute.in_(bindparam("attributes", expanding=True)))
+    if after:
+        query = query.where(
+            tuple_(Household.village_code, Household.id)
+            > tuple_(bindparam("after_code"), bindparam("after_id"))
+        )
+    return query.order_by(Household.village_code, Household.id).limit(bindparam("limit"))
+
+
 async def page(
     session: AsyncSession,
     *,
@@ -39,18 +66,29 @@ async def page(
 
     Returns one row more than asked when there is a next page; the caller trims it.
     """
-    query = _under(scope, under, exit_attributes)
+    query = _page(scope_shape(scope), filtered=bool(exit_attributes), after=after is not None)
+    values: dict[str, Any] = scope_values(scope) | subtree_values(under, "under")
+    values["limit"] = first + 1
+    if exit_attributes:
+        values["attributes"] = list(exit_attributes)
     if after is not None:
-        query = query.where(tuple_(Household.village_code, Household.id) > tuple_(*after))
-    query = query.order_by(Household.village_code, Household.id).limit(first + 1)
-    return list(await session.scalars(query))
+        values["after_code"], values["after_id"] = after
+    return list(await session.scalars(query, values))
+
+
+@shaped
+def _by_ids(scope: ScopeShape) -> Select[Household]:
+    return select(Household).where(
+        Household.id.in_(bindparam("ids", expanding=True)),
+        in_scope_bound(Household.village_code, scope),
+    )
 
 
 async def by_ids(
     session: AsyncSession, ids: Sequence[int], *, scope: Scope
 ) -> dict[int, Household]:
     rows = await session.scalars(
-        select(Household).where(Household.id.in_(ids), in_scope(Household.village_code, scope))
+        _by_ids(scope_shape(scope)), {"ids": list(ids)} | scope_values(scope)
     )
     return {row.id: row for row in rows}
 
@@ -66,7 +104,7 @@ async def by_registry_nos(
     return {row.registry_no: row for row in rows}
 
 
-def member_counts_in(year: int) -> ColumnElement[bool]:
+def member_counts_in(year: int | ColumnElement[int]) -> ColumnElement[bool]:
     """SQL form of api.domain.income.member_counts_in."""
     return and_(
         or_(Member.joined_year.is_(None), Member.joined_year <= year),
@@ -90,30 +128,41 @@ def registered_poor_in(year: int) -> ColumnElement[bool]:
     )
 
 
-async def accounts(
-    session: AsyncSession, ids: Sequence[int], *, year: int
-) -> dict[int, tuple[int, list[IncomeLine]]]:
-    """Members counted in ``year`` and the year's income summed by kind, per household,
-    in one statement (api.domain.income decides what the kinds add up to)."""
+_KINDS = list(IncomeKind)
+
+
+def _accounts() -> Select[Any]:
+    year = bindparam("year", type_=Member.joined_year.type)
     size = (
         select(func.count())
         .where(Member.household_id == Household.id, member_counts_in(year))
         .scalar_subquery()
     )
-    kinds = list(IncomeKind)
-    rows = await session.execute(
+    return (
         select(
             Household.id,
             size,
-            *(func.sum(IncomeRecord.amount).filter(IncomeRecord.kind == kind) for kind in kinds),
+            *(func.sum(IncomeRecord.amount).filter(IncomeRecord.kind == kind) for kind in _KINDS),
         )
         .outerjoin(
             IncomeRecord,
             and_(IncomeRecord.household_id == Household.id, IncomeRecord.year == year),
         )
-        .where(Household.id.in_(ids))
+        .where(Household.id.in_(bindparam("ids", expanding=True)))
         .group_by(Household.id)
     )
+
+
+_ACCOUNTS = _accounts()
+
+
+async def accounts(
+    session: AsyncSession, ids: Sequence[int], *, year: int
+) -> dict[int, tuple[int, list[IncomeLine]]]:
+    """Members counted in ``year`` and the year's income summed by kind, per household,
+    in one statement (api.domain.income decides what the kinds add up to)."""
+    kinds = _KINDS
+    rows = await session.execute(_ACCOUNTS, {"ids": list(ids), "year": year})
     return {
         row[0]: (
             int(row[1]),
@@ -134,10 +183,15 @@ async def latest_assessments(
     return {row.household_id: row for row in rows}  # later rows win
 
 
+_MEMBERS = (
+    select(Member)
+    .where(Member.household_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Member.id)
+)
+
+
 async def members_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Member]]:
-    rows = await session.scalars(
-        select(Member).where(Member.household_id.in_(ids)).order_by(Member.id)
-    )
+    rows = await session.scalars(_MEMBERS, {"ids": list(ids)})
     grouped: dict[int, list[Member]] = {hid: [] for hid in ids}
     for row in rows:
         grouped[row.household_id].append(row)

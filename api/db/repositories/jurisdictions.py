@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
@@ -16,9 +16,11 @@ from api.db.models import (
 )
 from api.domain.register import RegionClass
 
+_BY_CODES = select(Jurisdiction).where(Jurisdiction.code.in_(bindparam("codes", expanding=True)))
+
 
 async def by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Jurisdiction]:
-    rows = await session.scalars(select(Jurisdiction).where(Jurisdiction.code.in_(codes)))
+    rows = await session.scalars(_BY_CODES, {"codes": list(codes)})
     return {row.code: row for row in rows}
 
 
