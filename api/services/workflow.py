@@ -5,7 +5,7 @@ loading what the caller may see, the stored procedure snapshot, state, records, 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from api.db.models import (
     StageRecord,
 )
 from api.db.repositories import applications as app_repo
+from api.domain import history
 from api.domain.engine import State
 from api.domain.procedures import (
     Decision,
@@ -74,14 +75,39 @@ class EvidenceInput:
     sha256: str
 
 
-async def load_visible(
-    env: Env, principal: Principal, application_id: int
-) -> tuple[ExitApplication, Procedure, SubjectProcedure]:
-    application = await app_repo.get(env.session, application_id, scope=principal.read_scope())
-    if application is None:
+@dataclass(frozen=True, slots=True)
+class Step:
+    """An application about to take a step, with what the step is judged on."""
+
+    application: ExitApplication
+    procedure: Procedure
+    flow: SubjectProcedure
+    policy_version: int
+    """Read with the application: authorizing the step needs no read of its own."""
+    entries: list[history.Entry]
+    """Its stage records, oldest first."""
+
+    def state(self) -> State:
+        return _state(self.application, history.performers(self.entries))
+
+    def attached(self, stage: str) -> frozenset[EvidenceKind]:
+        """Evidence attached to ``stage`` ahead of its approval, since its last return."""
+        return history.attached_since_reset(self.entries, stage)
+
+
+async def load_step(env: Env, principal: Principal, application_id: int) -> Step:
+    """The application the principal can see (NotFound otherwise), its procedure, the
+    policy version and its history, in one read (a second only for a procedure
+    version this process has not parsed yet)."""
+    found = await app_repo.for_step(env.session, application_id, scope=principal.read_scope())
+    if found is None:
         raise NotFound("application", str(application_id))
-    procedure, flow = await procedure_of(env, application)
-    return application, procedure, flow
+    application = found.application
+    procedure = _PARSED.get(found.digest)
+    if procedure is None:
+        procedure = snapshot(await app_repo.version(env.session, application.procedure_version_id))
+    flow = procedure.for_kind(application.subject_kind)
+    return Step(application, procedure, flow, found.policy_version, found.history)
 
 
 async def procedure_of(
@@ -121,12 +147,16 @@ async def version_row(env: Env, procedure: Procedure) -> ProcedureVersion:
 
 
 async def current_state(env: Env, application: ExitApplication) -> State:
+    return _state(application, await app_repo.performers(env.session, application.id))
+
+
+def _state(application: ExitApplication, performers: Mapping[str, str]) -> State:
     return State(
         stage=application.stage,
         status=application.status,
         notice_started_at=application.notice_started_at,
         notice_ends_at=application.notice_ends_at,
-        performers=await app_repo.performers(env.session, application.id),
+        performers=performers,
     )
 
 
@@ -150,6 +180,8 @@ async def record_action(
     return_to: str | None = None,
     reason: str | None = None,
 ) -> None:
+    """Add the stage record, its evidence and the ledger event to the session; the
+    caller's flush writes them (the evidence after the record it points to)."""
     record = StageRecord(
         application_id=application.id,
         stage=stage,
@@ -163,12 +195,11 @@ async def record_action(
         at=env.now,
     )
     env.session.add(record)
-    await flush_or_conflict(env)
     for item in evidence:
         env.session.add(
             Evidence(
                 application_id=application.id,
-                stage_record_id=record.id,
+                stage_record=record,
                 kind=item.kind,
                 reference=item.reference,
                 sha256=item.sha256,

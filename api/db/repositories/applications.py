@@ -17,13 +17,15 @@ from api.db.models import (
     ExitApplication,
     Household,
     Objection,
+    PolicyState,
     ProcedureVersion,
     StageRecord,
     VillageIndicators,
 )
 from api.db.repositories.scoping import in_scope, in_subtree
+from api.domain.history import ATTACHING_ACTIONS, Entry
 from api.domain.jurisdictions import Scope
-from api.domain.procedures import Decision, EvidenceKind
+from api.domain.procedures import Decision
 
 
 async def get(
@@ -34,6 +36,67 @@ async def get(
             ExitApplication.id == application_id, in_scope(ExitApplication.unit_code, scope)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ForStep:
+    """What performing a step needs to know first, read in one statement."""
+
+    application: ExitApplication
+    digest: str
+    """The digest of its procedure version (parsed versions are cached by digest)."""
+    policy_version: int
+    """The stored policy version, for the authorization check of the same request."""
+    history: list[Entry]
+    """Its stage records, oldest first, with the evidence each one attached."""
+
+
+_POLICY_VERSION = select(PolicyState.version).where(PolicyState.id == 1).scalar_subquery()
+
+
+async def for_step(session: AsyncSession, application_id: int, *, scope: Scope) -> ForStep | None:
+    """The application if in scope, with its procedure's digest, the policy version and
+    its history: one round trip where it took five (the row, its version, the policy
+    version, its performers and what was attached since its last return)."""
+    rows = (
+        await session.execute(
+            select(
+                ExitApplication,
+                ProcedureVersion.digest,
+                _POLICY_VERSION,
+                StageRecord.stage,
+                StageRecord.action,
+                StageRecord.decision,
+                StageRecord.actor_subject,
+                StageRecord.at,
+                Evidence.kind,
+            )
+            .join(ProcedureVersion, ProcedureVersion.id == ExitApplication.procedure_version_id)
+            .outerjoin(StageRecord, StageRecord.application_id == ExitApplication.id)
+            .outerjoin(
+                Evidence,
+                and_(
+                    Evidence.application_id == ExitApplication.id,
+                    Evidence.stage_record_id == StageRecord.id,
+                    StageRecord.action.in_(ATTACHING_ACTIONS),
+                ),
+            )
+            .where(
+                ExitApplication.id == application_id,
+                in_scope(ExitApplication.unit_code, scope),
+            )
+            .order_by(StageRecord.id, Evidence.id)
+        )
+    ).all()
+    if not rows:
+        return None
+    application, digest, policy_version = rows[0][0], rows[0][1], rows[0][2]
+    history = [
+        Entry(stage, action, decision, actor, at, kind)
+        for _, _, _, stage, action, decision, actor, at, kind in rows
+        if stage is not None
+    ]
+    return ForStep(application, digest, int(policy_version or 0), history)
 
 
 async def posted_now(
@@ -96,41 +159,6 @@ async def facilities(
         }
         for row in rows
     }
-
-
-ATTACHING_ACTIONS = ("evaluation", "acknowledgment")
-
-
-async def attached_kinds(
-    session: AsyncSession, application_id: int, *, stage: str, since: datetime | None
-) -> frozenset[EvidenceKind]:
-    """Evidence attached to the stage ahead of its approval (evaluations, acknowledgments).
-
-    Only what was attached since the application last entered the stage counts, so a
-    return or an objection asks for it again.
-    """
-    rows = await session.scalars(
-        select(Evidence.kind)
-        .join(StageRecord, StageRecord.id == Evidence.stage_record_id)
-        .where(
-            StageRecord.application_id == application_id,
-            StageRecord.stage == stage,
-            StageRecord.action.in_(ATTACHING_ACTIONS),
-            *([StageRecord.at > since] if since is not None else []),
-        )
-    )
-    return frozenset(rows)
-
-
-async def last_reset(session: AsyncSession, application_id: int) -> datetime | None:
-    """When the application was last sent back (a return or an objection): evidence
-    attached before then belongs to an earlier round and no longer counts."""
-    return await session.scalar(
-        select(func.max(StageRecord.at)).where(
-            StageRecord.application_id == application_id,
-            or_(StageRecord.decision == Decision.RETURN, StageRecord.action == "objection"),
-        )
-    )
 
 
 async def records_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[StageRecord]]:
