@@ -16,10 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api.authz.enforcer import Authorizer
 from api.db.models import (
-    Evidence,
     ExitApplication,
     ProcedureVersion,
-    StageRecord,
 )
 from api.db.repositories import applications as app_repo
 from api.domain import history
@@ -50,6 +48,8 @@ ATTACH_ONLY = frozenset({EvidenceKind.EVALUATION_REPORT})
 """Evidence only others may attach: the performer cannot evaluate its own subject."""
 
 EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
+
+STALE = "the application was changed by someone else; reload and retry"
 
 
 def china_today(now: datetime) -> date:
@@ -180,48 +180,45 @@ async def record_action(
     return_to: str | None = None,
     reason: str | None = None,
 ) -> None:
-    """Add the stage record, its evidence and the ledger event to the session; the
-    caller's flush writes them (the evidence after the record it points to)."""
-    record = StageRecord(
-        application_id=application.id,
-        stage=stage,
-        action=action,
-        decision=decision,
-        return_to=return_to,
-        reason=reason,
-        actor_subject=principal.subject,
-        actor_role=str(principal.role),
-        actor_jurisdiction=principal.jurisdiction,
-        at=env.now,
-    )
-    env.session.add(record)
-    for item in evidence:
-        env.session.add(
-            Evidence(
-                application_id=application.id,
-                stage_record=record,
-                kind=item.kind,
-                reference=item.reference,
-                sha256=item.sha256,
-            )
-        )
-    await ledger.append(
+    """Write the stage record, its evidence and the ledger event with the application's
+    pending changes (at once on PostgreSQL, else at the caller's flush)."""
+    written = await app_repo.write_step(
         env.session,
-        actor=principal,
-        action=action,
-        object_kind="application",
-        object_id=application.id,
-        unit_code=application.unit_code,
-        at=env.now,
-        detail={
+        application,
+        record={
             "stage": stage,
+            "action": action,
             "decision": decision,
             "return_to": return_to,
             "reason": reason,
-            "status": application.status.value,
+            "actor_subject": principal.subject,
+            "actor_role": str(principal.role),
+            "actor_jurisdiction": principal.jurisdiction,
+            "at": env.now,
         },
-        evidence_hashes=[item.sha256 for item in evidence],
+        evidence=[
+            {"kind": item.kind, "reference": item.reference, "sha256": item.sha256}
+            for item in evidence
+        ],
+        audit=ledger.event(
+            actor=principal,
+            action=action,
+            object_kind="application",
+            object_id=application.id,
+            unit_code=application.unit_code,
+            at=env.now,
+            detail={
+                "stage": stage,
+                "decision": decision,
+                "return_to": return_to,
+                "reason": reason,
+                "status": application.status.value,
+            },
+            evidence_hashes=[item.sha256 for item in evidence],
+        ),
     )
+    if not written:
+        raise Conflict(STALE)
 
 
 def check_evidence(evidence: Sequence[EvidenceInput]) -> None:
@@ -240,7 +237,7 @@ async def flush_or_conflict(env: Env) -> None:
     try:
         await env.session.flush()
     except StaleDataError:
-        raise Conflict("the application was changed by someone else; reload and retry") from None
+        raise Conflict(STALE) from None
     except IntegrityError as exc:
         if "unique" in str(exc.orig).lower():
             raise Conflict("the subject already has an application for that year") from None
