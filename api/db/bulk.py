@@ -58,10 +58,10 @@ async def reserve_ids(connection: AsyncConnection, table: str, count: int) -> li
     """``count`` fresh ids from ``table``'s id sequence (PostgreSQL)."""
     if count == 0:
         return []
-    ids = await (await _driver(connection)).fetchval(
-        f"SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id'))) "  # noqa: S608
-        "FROM generate_series(1, $1)",
-        count,
+    driver = await _driver(connection)
+    sequence = await driver.fetchval("SELECT pg_get_serial_sequence($1, 'id')", table)
+    ids = await driver.fetchval(
+        "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)", sequence, count
     )
     return list(ids)
 

@@ -94,11 +94,20 @@ def _digits(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return digits, pl.when(digits).then(value).otherwise(pl.lit(None, pl.Int64))
 
 
-def _id_number(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """GB 11643: 17 digits and a check character, a real date of birth inside."""
+_ID_VALUE, _ID_BODY = "#id_value", "#id_body"
+
+
+def _id_stage(raw: pl.Expr) -> dict[str, pl.Expr]:
+    """The upper-cased number and its 17-digit body as an integer, computed once."""
     value = raw.str.to_uppercase()
     shape = value.str.contains("^[0-9]{17}[0-9X]$")
     body = pl.when(shape).then(value.str.slice(0, 17).str.to_integer(strict=False))
+    return {_ID_VALUE: value, _ID_BODY: body}
+
+
+def _id_number() -> tuple[pl.Expr, pl.Expr]:
+    """GB 11643: 17 digits and a check character, a real date of birth inside."""
+    value, body = pl.col(_ID_VALUE), pl.col(_ID_BODY)
     total = pl.sum_horizontal(
         [((body // 10 ** (16 - i)) % 10) * weight for i, weight in enumerate(_WEIGHTS)]
     )
@@ -116,7 +125,7 @@ def _id_number(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         .otherwise(31)
     )
     valid = (
-        shape
+        body.is_not_null()
         & (year >= 1)
         & month.is_between(1, 12)
         & day.is_between(1, days)
@@ -149,7 +158,7 @@ def _rule(rule: Rule, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         low, high = (MIN_YEAR, MAX_YEAR) if rule.kind == "year" else (0, 12)
         return digits & value.is_between(low, high), value
     if rule.kind == "id_number":
-        return _id_number(raw)
+        return _id_number()
     raise ValueError(f"no column check for {rule.kind}")
 
 
@@ -159,9 +168,25 @@ def coded_values(enum: type[StrEnum]) -> dict[str, str]:
     return known | {member.value: member.value for member in enum}
 
 
+def check_cells(stripped: pl.DataFrame) -> pl.DataFrame:
+    """Each column's values (named by attribute) and, as ``!attribute``, whether the
+    cell is bad: True exactly where ``column.parse`` fails or a required cell is empty.
+    ``stripped`` has a text column per header, cells stripped, none null."""
+    staged = stripped.lazy()
+    for column in COLUMNS:
+        if column.rule.kind == "id_number":
+            staged = staged.with_columns(**_id_stage(pl.col(column.header)))
+    checks = {c.attribute: cell_checks(c) for c in COLUMNS}
+    return staged.select(
+        *[value.alias(name) for name, (_, value) in checks.items()],
+        *[bad.alias(f"!{name}") for name, (bad, _) in checks.items()],
+    ).collect()
+
+
 def cell_checks(column: Column) -> tuple[pl.Expr, pl.Expr]:
-    """(bad, value) of ``column``'s cells, read from its stripped text column. ``bad``
-    is True exactly where ``column.parse`` fails or a required cell is empty."""
+    """(bad, value) of ``column``'s cells, read from its stripped text column (and the
+    columns ``check_cells`` stages first). ``bad`` is True exactly where
+    ``column.parse`` fails or a required cell is empty."""
     raw = pl.col(column.header)
     empty = raw == ""
     valid, value = _rule(column.rule, raw)
@@ -195,45 +220,31 @@ def raw_frame(rows: Iterable[tuple[int, Mapping[str, str | None]]]) -> pl.DataFr
     return pl.DataFrame({ROW: numbers} | cells, schema=RAW_SCHEMA)
 
 
-def parse_frame(raw: pl.DataFrame) -> RegisterFrame:
+def parse_frame(raw: pl.DataFrame, *, stripped: bool = False) -> RegisterFrame:
     """``register_file.parse`` of the rows in ``raw`` (``RAW_SCHEMA``; blank rows left
-    out), with the same errors in the same order."""
-    stripped = raw.select(
-        pl.col(ROW).cast(pl.Int64),
-        *[pl.col(h).fill_null("").str.strip_chars(WHITESPACE).alias(h) for h in HEADERS],
-    )
-    checks = {c.attribute: cell_checks(c) for c in COLUMNS}
-    flags = [f"!{name}" for name in checks]
-    typed = (
-        stripped.lazy()
-        .select(
-            pl.col(ROW),
-            *[value.alias(name) for name, (_, value) in checks.items()],
-            *[bad.alias(f"!{name}") for name, (bad, _) in checks.items()],
+    out), with the same errors in the same order. ``stripped``: the cells are already
+    as ``str.strip()`` leaves them, and none is null."""
+    if not stripped:
+        raw = raw.select(
+            pl.col(ROW).cast(pl.Int64),
+            *[pl.col(h).fill_null("").str.strip_chars(WHITESPACE).alias(h) for h in HEADERS],
         )
-        .with_columns(pl.any_horizontal(flags).alias("!"))
-        .collect()
+    cells = raw.select(ROW, *HEADERS)
+    flags = [f"!{c.attribute}" for c in COLUMNS]
+    typed = pl.concat([cells.select(ROW), check_cells(cells)], how="horizontal").with_columns(
+        pl.any_horizontal(flags).alias("!")
     )
-    errors, rejected = _cell_errors(stripped, typed)
-    clean = typed.filter(~pl.col("!")).drop([*flags, "!"])
+    errors, rejected = _cell_errors(cells, typed)
+    clean = _runs(typed.filter(~pl.col("!")).drop([*flags, "!"]))
     tangled = _tangled(clean)
     simple = clean.filter(~pl.col(KEY).is_in(list(tangled)))
-    households = (
-        simple.group_by(KEY, maintain_order=True)
-        .agg(
-            pl.col(ROW).first(),
-            *[pl.col(c.attribute).first() for c in _HOUSEHOLD if c.attribute != KEY],
-        )
-        .select(list(HOUSEHOLD_SCHEMA))
-    )
+    households = simple.filter(pl.col(_START)).select(list(HOUSEHOLD_SCHEMA))
     members = simple.select(list(MEMBER_SCHEMA))
     problems, problem_keys = household_problems(households, members)
     errors += problems
     rejected |= problem_keys
     if tangled:
-        rows = stripped.filter(
-            pl.col(ROW).is_in(clean.filter(pl.col(KEY).is_in(list(tangled)))[ROW])
-        )
+        rows = cells.filter(pl.col(ROW).is_in(clean.filter(pl.col(KEY).is_in(list(tangled)))[ROW]))
         sub = register_file.parse((r[ROW], r) for r in rows.iter_rows(named=True))
         errors += sub.errors
         rejected |= sub.rejected
@@ -243,7 +254,7 @@ def parse_frame(raw: pl.DataFrame) -> RegisterFrame:
     errors.sort(key=lambda e: (e.row, HEADERS.index(e.column)))
     good = ~pl.col(KEY).is_in(list(rejected))
     return RegisterFrame(
-        households.filter(good), members.filter(good), errors, rejected, stripped.height
+        households.filter(good), members.filter(good), errors, rejected, cells.height
     )
 
 
@@ -266,17 +277,27 @@ def _cell_errors(stripped: pl.DataFrame, typed: pl.DataFrame) -> tuple[list[RowE
     return errors, rejected
 
 
-def _tangled(clean: pl.DataFrame) -> set[str]:
-    """Households whose good rows disagree or share a person with another good row:
-    what happens to them depends on the order of rows, so ``parse`` reads them."""
+_START = "#start"
+
+
+def _runs(clean: pl.DataFrame) -> pl.DataFrame:
+    """``clean`` with ``#start``: whether a row begins a run of its household's rows."""
+    return clean.with_columns((pl.col(KEY) != pl.col(KEY).shift(1)).fill_null(True).alias(_START))
+
+
+def _tangled(runs: pl.DataFrame) -> set[str]:
+    """Households whose good rows disagree, share a person with another good row, or
+    are not in one run: what happens to them depends on the order of rows, so
+    ``parse`` reads them. The rest are a run of rows that agree, each a new person."""
     fields = [c.attribute for c in _HOUSEHOLD]
-    varied = (
-        clean.group_by(KEY)
-        .agg(pl.struct(fields).n_unique().alias("n"))
-        .filter(pl.col("n") > 1)[KEY]
+    differs = ~pl.col(_START) & pl.any_horizontal(
+        [pl.col(f).ne_missing(pl.col(f).shift(1)) for f in fields]
     )
-    shared = clean.filter(pl.col("id_number").is_duplicated())[KEY]
-    return set(varied.to_list()) | set(shared.to_list())
+    varied = runs.filter(differs)[KEY]
+    starts = runs.filter(pl.col(_START))[KEY]
+    scattered = starts.filter(starts.is_duplicated())
+    shared = runs.filter(pl.col("id_number").is_duplicated())[KEY]
+    return set(varied.to_list()) | set(scattered.to_list()) | set(shared.to_list())
 
 
 def household_problems(

@@ -164,11 +164,13 @@ async def _plan(
 ) -> _Plan:
     """New households stay tables; those already registered are compared one by one."""
     households, members = frame.households, frame.members
-    existing = await _existing(session, households[KEY].to_list())
+    # Into an empty register (a first load) nobody is registered yet: nothing to look up.
+    empty = await session.scalar(select(Household.id).limit(1)) is None
+    existing = {} if empty else await _existing(session, households[KEY].to_list())
     codes = set(households["village_code"].unique().to_list())
     villages = await _villages(session, codes)
     allowed = {code for code in villages if may_write(code)}
-    owners = await _id_owners(session, members, existing)
+    owners = {} if empty else await _id_owners(session, members, existing)
     stored_keys = pl.Series(list(existing), dtype=pl.String)
 
     # New households: the same checks as ``_problems``, a column at a time.

@@ -54,7 +54,9 @@ async def run_import(
             problems = "; ".join(f"{e.column}: {e.reason}" for e in header_errors)
             raise ValidationFailed(f"{path.name}: {problems}", path=("file",))
         bar.update(reading, total=frame.height, completed=frame.height)
-        parsed = register_frame.parse_frame(frame.select(list(register_frame.RAW_SCHEMA)))
+        parsed = register_frame.parse_frame(
+            frame.select(list(register_frame.RAW_SCHEMA)), stripped=True
+        )
         writing = bar.add_task("writing", total=parsed.members.height)
         engine = create_engine(settings.database_url)
         try:

@@ -40,7 +40,8 @@ def read(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
 
 def read_frame(path: Path) -> tuple[list[str], pl.DataFrame]:
     """``read`` as one table: a ``row`` number column, then a text column per named
-    header (a missing cell is null). Rows and numbers are exactly ``read``'s."""
+    header, each cell as ``str.strip()`` leaves it (a missing cell is empty). Rows and
+    numbers are exactly ``read``'s."""
     if not path.is_file():
         raise ValidationFailed(f"{path}: no such file", path=("file",))
     if format_of(path) == ".csv":
@@ -54,7 +55,7 @@ def read_frame(path: Path) -> tuple[list[str], pl.DataFrame]:
     for number, cells in rows:
         numbers.append(number)
         for name, values in columns.items():
-            values.append(cells.get(name))
+            values.append((cells.get(name) or "").strip())
     schema: dict[str, Any] = {ROW: pl.Int64} | dict.fromkeys(names, pl.String)
     return header, pl.DataFrame({ROW: numbers} | columns, schema=schema)
 
@@ -81,14 +82,19 @@ def _csv_frame(data: bytes) -> tuple[list[str], pl.DataFrame] | None:
     if frame.width != len(header) or [(h or "").strip() for h in frame.row(0)] != header:
         return None
     names = _named(header)
-    cells = [pl.col(c).fill_null("").str.strip_chars(WHITESPACE) != "" for c in frame.columns]
+    # Rust's whitespace is Python's but for the separators U+001C-U+001F: strip those too
+    # only when the file has one (rare, and the wider strip is slower).
+    wide = any(bytes([c]) in data for c in range(0x1C, 0x20))
+    strip = WHITESPACE if wide else None
+    columns = frame.columns
     frame = (
         frame.with_row_index(ROW, offset=1)
         .slice(1)
-        .filter(pl.any_horizontal(cells))
+        .select(ROW, *[pl.col(c).fill_null("").str.strip_chars(strip) for c in columns])
+        .filter(pl.any_horizontal([pl.col(c) != "" for c in columns]))
         .select(
             pl.col(ROW).cast(pl.Int64),
-            *[pl.col(frame.columns[index]).alias(name) for name, index in names.items()],
+            *[pl.col(columns[index]).alias(name) for name, index in names.items()],
         )
     )
     return header, frame
