@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from api.auth.tokens import issue_dev_token  # noqa: E402
 from api.db.session import create_engine  # noqa: E402
 from api.domain.roles import Principal, Role  # noqa: E402
-from bench import fixtures  # noqa: E402
+from bench import fixtures, imports  # noqa: E402
 
 BIN = Path(sys.executable).parent
 KEY = "bench-signing-key-" + "k" * 32
@@ -371,6 +371,10 @@ def main() -> None:
             for name in small
             if "api_alone_p50_ms" in small[name]
         }
+    report["import"] = imports.bench_import(
+        f"postgresql+asyncpg://{PG_HOST}/test", int(os.environ.get("BENCH_IMPORT", "100000"))
+    )
+    log(f"import households: {report['import']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{'-'.join(map(str, sizes))}.json"
     path.write_text(json.dumps(report, indent=2))

@@ -185,58 +185,106 @@ def _label(value: Any) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Rule:
+    """What a cell must be, said once: ``parse`` reads one cell by it, and
+    ``api.domain.register_frame`` checks whole columns by the same rule."""
+
+    kind: str  # text, pattern, coded, year, months, flag, village, id_number
+    limit: int = 0
+    pattern: re.Pattern[str] | None = None
+    what: str = ""
+    enum: type[StrEnum] | None = None
+
+
+def _parser(rule: Rule) -> Callable[[str], Any]:
+    if rule.kind == "text":
+        return _text(rule.limit)
+    if rule.kind == "pattern":
+        assert rule.pattern is not None
+        return _pattern(rule.pattern, rule.what)
+    if rule.kind == "coded":
+        assert rule.enum is not None
+        return _coded(rule.enum)
+    simple: dict[str, Callable[[str], Any]] = {
+        "year": _year,
+        "months": _months,
+        "flag": _flag,
+        "village": _village,
+        "id_number": _id_number,
+    }
+    return simple[rule.kind]
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     header: str
     attribute: str
     parse: Callable[[str], Any]
     household: bool
     required: bool
+    rule: Rule
 
 
-def _household(
-    header: str, attribute: str, parse: Callable[[str], Any], *, optional: bool = False
-) -> Column:
-    parse = _optional(parse) if optional else parse
-    return Column(header, attribute, parse, household=True, required=not optional)
+def _household(header: str, attribute: str, rule: Rule, *, optional: bool = False) -> Column:
+    parse = _optional(_parser(rule)) if optional else _parser(rule)
+    return Column(header, attribute, parse, household=True, required=not optional, rule=rule)
 
 
-def _member(
-    header: str, attribute: str, parse: Callable[[str], Any], *, optional: bool = False
-) -> Column:
-    parse = _optional(parse) if optional else parse
-    return Column(header, attribute, parse, household=False, required=not optional)
+def _member(header: str, attribute: str, rule: Rule, *, optional: bool = False) -> Column:
+    parse = _optional(_parser(rule)) if optional else _parser(rule)
+    return Column(header, attribute, parse, household=False, required=not optional, rule=rule)
 
+
+def _coded_rule(enum: type[StrEnum]) -> Rule:
+    return Rule("coded", enum=enum)
+
+
+_YEAR, _MONTHS, _FLAG = Rule("year"), Rule("months"), Rule("flag")
 
 COLUMNS: tuple[Column, ...] = (
-    _household("户编号", "registry_no", _pattern(_REGISTRY_NO, "1-32 letters, digits or -")),
-    _household("行政区划代码", "village_code", _village),
-    _household("村民小组", "villager_group", _text(50)),
-    _household("户主姓名", "head_name", _text(50)),
-    _household("联系电话", "phone", _pattern(_PHONE, "a phone number"), optional=True),
-    _household("开户银行账号", "bank_account", _pattern(_ACCOUNT, "8-32 digits"), optional=True),
-    _household("识别标准", "standard_kind", _coded(StandardKind)),
-    _household("贫困户属性", "attribute", _coded(HouseholdAttribute)),
-    _household("主要致贫原因", "main_cause", _coded(PovertyCause)),
-    _household("其他致贫原因一", "second_cause", _coded(PovertyCause), optional=True),
-    _household("其他致贫原因二", "third_cause", _coded(PovertyCause), optional=True),
-    _household("脱贫属性", "exit_attribute", _coded(ExitAttribute)),
-    _household("识别年度", "registered_year", _year),
-    _household("脱贫年度", "exited_year", _year, optional=True),
-    _household("返贫年度", "returned_year", _year, optional=True),
-    _member("姓名", "name", _text(50)),
-    _member("证件号码", "id_number", _id_number),
-    _member("与户主关系", "relation", _coded(Relation)),
-    _member("民族", "ethnicity", _text(20)),
-    _member("文化程度", "education", _coded(Education)),
-    _member("在校生状况", "schooling", _coded(SchoolingStatus)),
-    _member("健康状况", "health", _coded(Health)),
-    _member("劳动技能", "labour_capacity", _coded(LabourCapacity)),
-    _member("务工时间（月）", "migrant_work_months", _months),
-    _member("是否参加城乡居民基本医疗保险", "medical_insurance", _flag),
-    _member("是否参加大病保险", "serious_illness_insurance", _flag),
-    _member("是否参加城乡居民基本养老保险", "pension_insurance", _flag),
-    _member("加入年度", "joined_year", _year, optional=True),
-    _member("退出年度", "left_year", _year, optional=True),
+    _household(
+        "户编号",
+        "registry_no",
+        Rule("pattern", pattern=_REGISTRY_NO, what="1-32 letters, digits or -"),
+    ),
+    _household("行政区划代码", "village_code", Rule("village")),
+    _household("村民小组", "villager_group", Rule("text", limit=50)),
+    _household("户主姓名", "head_name", Rule("text", limit=50)),
+    _household(
+        "联系电话",
+        "phone",
+        Rule("pattern", pattern=_PHONE, what="a phone number"),
+        optional=True,
+    ),
+    _household(
+        "开户银行账号",
+        "bank_account",
+        Rule("pattern", pattern=_ACCOUNT, what="8-32 digits"),
+        optional=True,
+    ),
+    _household("识别标准", "standard_kind", _coded_rule(StandardKind)),
+    _household("贫困户属性", "attribute", _coded_rule(HouseholdAttribute)),
+    _household("主要致贫原因", "main_cause", _coded_rule(PovertyCause)),
+    _household("其他致贫原因一", "second_cause", _coded_rule(PovertyCause), optional=True),
+    _household("其他致贫原因二", "third_cause", _coded_rule(PovertyCause), optional=True),
+    _household("脱贫属性", "exit_attribute", _coded_rule(ExitAttribute)),
+    _household("识别年度", "registered_year", _YEAR),
+    _household("脱贫年度", "exited_year", _YEAR, optional=True),
+    _household("返贫年度", "returned_year", _YEAR, optional=True),
+    _member("姓名", "name", Rule("text", limit=50)),
+    _member("证件号码", "id_number", Rule("id_number")),
+    _member("与户主关系", "relation", _coded_rule(Relation)),
+    _member("民族", "ethnicity", Rule("text", limit=20)),
+    _member("文化程度", "education", _coded_rule(Education)),
+    _member("在校生状况", "schooling", _coded_rule(SchoolingStatus)),
+    _member("健康状况", "health", _coded_rule(Health)),
+    _member("劳动技能", "labour_capacity", _coded_rule(LabourCapacity)),
+    _member("务工时间（月）", "migrant_work_months", _MONTHS),
+    _member("是否参加城乡居民基本医疗保险", "medical_insurance", _FLAG),
+    _member("是否参加大病保险", "serious_illness_insurance", _FLAG),
+    _member("是否参加城乡居民基本养老保险", "pension_insurance", _FLAG),
+    _member("加入年度", "joined_year", _YEAR, optional=True),
+    _member("退出年度", "left_year", _YEAR, optional=True),
 )
 HEADERS: tuple[str, ...] = tuple(c.header for c in COLUMNS)
 _BY_ATTRIBUTE = {c.attribute: c for c in COLUMNS}

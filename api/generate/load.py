@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.db import models
-from api.db.bulk import load_rows
+from api.db.bulk import defer_indexes, load_rows
 from api.domain.register import StandardKind
 from api.domain.rules import StandardsPolicy
 from api.errors import ValidationFailed
@@ -45,7 +45,7 @@ async def generate(
     last = await session.scalar(select(func.coalesce(func.max(models.Household.id), 0)))
     next_id = int(last or 0) + 1
     postgres = connection.dialect.name == "postgresql"
-    deferred = await _defer_indexes(connection) if postgres and next_id == 1 else []
+    deferred = await defer_indexes(connection, BULK_TABLES) if postgres and next_id == 1 else []
     counts = dict.fromkeys(r.ORDER, 0)
     counties = units(households, seed)
     first_id = next_id
@@ -80,46 +80,6 @@ async def generate(
 
 
 BULK_TABLES = ("households", "household_members", "income_records", "assessments")
-
-
-async def _defer_indexes(connection: AsyncConnection) -> list[str]:
-    """Drop the register tables' secondary indexes, unique and foreign-key constraints
-    (they are empty), returning the statements that build them again after the COPY:
-    one pass over loaded data is far cheaper than maintaining them row by row, as
-    pg_restore does. All of it is inside the caller's transaction."""
-    tables = {"tables": list(BULK_TABLES)}
-    constraints = (
-        await connection.execute(
-            text(
-                "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) "
-                "FROM pg_constraint WHERE conrelid::regclass::text = ANY(:tables) "
-                "AND contype IN ('f', 'u') ORDER BY contype"
-            ),
-            tables,
-        )
-    ).all()
-    owned = {name for _, name, _, _ in constraints}
-    found = (
-        await connection.execute(
-            text(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-                "FROM pg_index i WHERE i.indrelid::regclass::text = ANY(:tables) "
-                "AND NOT i.indisprimary"
-            ),
-            tables,
-        )
-    ).all()
-    indexes = [(str(name), str(definition)) for name, definition in found if name not in owned]
-    for table, name, _, _ in constraints:  # foreign keys first ('f' sorts before 'u')
-        await connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-    for name, _ in indexes:
-        await connection.execute(text(f'DROP INDEX "{name}"'))
-    rebuild = [definition for _, definition in indexes]
-    rebuild += [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-        for table, name, kind, definition in sorted(constraints, key=lambda c: c[2] == "f")
-    ]
-    return rebuild
 
 
 async def _standards(session: AsyncSession, policy: StandardsPolicy) -> None:

@@ -31,9 +31,19 @@ async def policy_version(session: AsyncSession) -> int:
     return int(version or 0)
 
 
-async def recorded(session: AsyncSession, authorizer: Authorizer, principal: Principal) -> bool:
-    """Whether the token's holding is recorded and not revoked (cached per policy version)."""
-    authorizer.sync(await policy_version(session))
+async def recorded(
+    session: AsyncSession,
+    authorizer: Authorizer,
+    principal: Principal,
+    *,
+    known_version: int | None = None,
+) -> bool:
+    """Whether the token's holding is recorded and not revoked (cached per policy version).
+
+    ``known_version`` is the policy version when the caller has just read it in the same
+    transaction (with the subject acted on), which saves reading it again.
+    """
+    authorizer.sync(await policy_version(session) if known_version is None else known_version)
     key = acting_key(principal)
     if not authorizer.is_loaded(key):
         held = await session.scalar(
@@ -59,12 +69,14 @@ async def authorize(
     domain: str,
     obj: str,
     action: Action,
+    known_version: int | None = None,
 ) -> None:
     """Raise NotPermitted unless the principal's recorded holding allows ``action`` on ``obj``.
 
-    ``domain`` is the division code of the subject acted on.
+    ``domain`` is the division code of the subject acted on; ``known_version`` as for
+    ``recorded``.
     """
-    await recorded(session, authorizer, principal)
+    await recorded(session, authorizer, principal, known_version=known_version)
     if not authorizer.allows(acting_key(principal), domain, obj, action):
         raise NotPermitted(
             f"{principal.role} in {principal.jurisdiction or 'the country'} may not {action} "

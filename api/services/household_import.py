@@ -18,14 +18,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+import polars as pl
+from sqlalchemy import ARRAY, String, any_, bindparam, delete, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.authz.policy import Action
-from api.db.bulk import load_rows
+from api.db.bulk import copy_frame, defer_indexes, load_rows, reserve_ids
 from api.db.models import Household, Jurisdiction, Member
-from api.domain import register_file
+from api.domain import register_file, register_frame
 from api.domain.jurisdictions import Level
 from api.domain.register_file import (
     HouseholdInFile,
@@ -34,12 +36,16 @@ from api.domain.register_file import (
     Parsed,
     RowError,
 )
+from api.domain.register_frame import KEY, ROW, RegisterFrame
 from api.domain.roles import Principal
 from api.errors import ValidationFailed
 from api.services import access, ledger, outbox
 from api.services.workflow import Env
 
 CHUNK = 2_000
+FIRST_LOAD = 10_000
+"""New households from which a load into an empty register defers its indexes."""
+T = TypeVar("T")
 Progress = Callable[[int], None]
 VillageCheck = Callable[[str], bool]
 """Whether the importer may write households of this village (outside: a row error)."""
@@ -69,28 +75,41 @@ class _Stored:
     members: dict[str, MemberRecord]
 
 
-def _chunks(items: Sequence[str], size: int = CHUNK) -> Iterable[list[str]]:
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[list[T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
 
-async def _existing(session: AsyncSession, keys: Sequence[str]) -> dict[str, _Stored]:
+def _any(column: Any, values: list[str], postgres: bool) -> Iterable[Any]:
+    """Conditions matching ``column`` to ``values``: one array per 100,000 values on
+    PostgreSQL, IN lists of ``CHUNK`` elsewhere."""
+    if postgres:
+        for start in range(0, len(values), 100_000):
+            chunk = values[start : start + 100_000]
+            yield column == any_(bindparam(None, chunk, type_=ARRAY(String)))
+        return
+    for chunk in _chunks(values):
+        yield column.in_(chunk)
+
+
+async def _postgres(session: AsyncSession) -> bool:
+    return (await session.connection()).dialect.name == "postgresql"
+
+
+async def _existing(session: AsyncSession, keys: list[str]) -> dict[str, _Stored]:
     found: dict[str, _Stored] = {}
     household_columns = [getattr(Household, name) for name in _HOUSEHOLD_FIELDS]
     member_columns = [getattr(Member, name) for name in _MEMBER_FIELDS]
-    for chunk in _chunks(keys):
+    postgres = await _postgres(session)
+    for condition in _any(Household.registry_no, keys, postgres):
         rows = (
-            await session.execute(
-                select(Household.id, *household_columns).where(Household.registry_no.in_(chunk))
-            )
+            await session.execute(select(Household.id, *household_columns).where(condition))
         ).all()
         members: dict[int, dict[str, MemberRecord]] = {row[0]: {} for row in rows}
-        if rows:
+        for ids in _chunks(list(members)):
             for member_row in await session.execute(
-                select(Member.household_id, *member_columns).where(
-                    Member.household_id.in_(list(members))
-                )
+                select(Member.household_id, *member_columns).where(Member.household_id.in_(ids))
             ):
                 member = MemberRecord(*member_row[1:])
                 members[member_row[0]][member.id_number] = member
@@ -114,23 +133,19 @@ async def _villages(session: AsyncSession, codes: set[str]) -> set[str]:
 
 
 async def _id_owners(
-    session: AsyncSession, parsed: Parsed, existing: dict[str, _Stored]
+    session: AsyncSession, members: pl.DataFrame, existing: dict[str, _Stored]
 ) -> dict[str, str]:
-    """ID number -> registry number of the household that has the person now.
-
-    People already in their own household in the file need no query."""
+    """ID number -> registry number of the household that has the person now, for the
+    people in the file. People already in their own household in the file need no query."""
     owners = {i: key for key, stored in existing.items() for i in stored.members}
-    unknown = [
-        m.id_number
-        for h in parsed.households.values()
-        for m in h.members
-        if m.id_number not in owners
-    ]
-    for chunk in _chunks(unknown):
+    known = pl.Series(list(owners), dtype=pl.String)
+    unknown = members.filter(~pl.col("id_number").is_in(known))["id_number"].to_list()
+    postgres = await _postgres(session)
+    for condition in _any(Member.id_number, unknown, postgres):
         rows = await session.execute(
             select(Member.id_number, Household.registry_no)
             .join(Household, Household.id == Member.household_id)
-            .where(Member.id_number.in_(chunk))
+            .where(condition)
         )
         owners.update({id_number: key for id_number, key in rows})
     return owners
@@ -138,33 +153,67 @@ async def _id_owners(
 
 @dataclass(slots=True)
 class _Plan:
-    new: list[HouseholdInFile] = field(default_factory=list)
+    new: pl.DataFrame
+    new_members: pl.DataFrame
     changed: list[tuple[HouseholdInFile, _Stored]] = field(default_factory=list)
     unchanged: int = 0
 
 
 async def _plan(
-    session: AsyncSession, parsed: Parsed, may_write: VillageCheck, report: ImportReport
+    session: AsyncSession, frame: RegisterFrame, may_write: VillageCheck, report: ImportReport
 ) -> _Plan:
-    plan = _Plan()
-    keys = list(parsed.households)
-    existing = await _existing(session, keys)
-    villages = await _villages(session, {h.record.village_code for h in parsed.households.values()})
-    owners = await _id_owners(session, parsed, existing)
-    for key, household in parsed.households.items():
-        problems = _problems(household, existing.get(key), villages, owners, may_write)
+    """New households stay tables; those already registered are compared one by one."""
+    households, members = frame.households, frame.members
+    # Into an empty register (a first load) nobody is registered yet: nothing to look up.
+    empty = await session.scalar(select(Household.id).limit(1)) is None
+    existing = {} if empty else await _existing(session, households[KEY].to_list())
+    codes = set(households["village_code"].unique().to_list())
+    villages = await _villages(session, codes)
+    allowed = {code for code in villages if may_write(code)}
+    owners = {} if empty else await _id_owners(session, members, existing)
+    stored_keys = pl.Series(list(existing), dtype=pl.String)
+
+    # New households: the same checks as ``_problems``, a column at a time.
+    new = households.filter(~pl.col(KEY).is_in(stored_keys))
+    placed = new.filter(pl.col("village_code").is_in(list(allowed)))
+    for row, code in (
+        new.filter(~pl.col("village_code").is_in(list(allowed)))
+        .select(ROW, "village_code")
+        .iter_rows()
+    ):
+        reason = f"no village {code}" if code not in villages else "outside your jurisdiction"
+        report.errors.append(RowError(row, "行政区划代码", reason))
+    owner_frame = pl.DataFrame(
+        {"id_number": list(owners), "owner": list(owners.values())},
+        schema={"id_number": pl.String, "owner": pl.String},
+    )
+    foreign = (
+        members.filter(pl.col(KEY).is_in(placed[KEY]))
+        .join(owner_frame, on="id_number", how="inner")
+        .filter(pl.col("owner") != pl.col(KEY))
+        .sort(ROW)
+    )
+    report.errors += [
+        RowError(row, "证件号码", f"belongs to household {owner}")
+        for row, owner in foreign.select(ROW, "owner").iter_rows()
+    ]
+    refused = new.height - placed.height + foreign[KEY].n_unique()
+    new = placed.filter(~pl.col(KEY).is_in(foreign[KEY]))
+    plan = _Plan(new, members.filter(pl.col(KEY).is_in(new[KEY])))
+
+    # Households already registered: few in a bulk load, read back as records.
+    changed_or_same = register_frame.households_in_file(frame, list(existing))
+    for key, household in changed_or_same.items():
+        stored = existing[key]
+        problems = _problems(household, stored, villages, owners, may_write)
         if problems:
             report.errors += problems
-            report.rejected += 1
-            continue
-        if key not in existing:
-            plan.new.append(household)
-            continue
-        stored = existing[key]
-        if stored.record == household.record and stored.members == _by_id(household.members):
+            refused += 1
+        elif stored.record == household.record and stored.members == _by_id(household.members):
             plan.unchanged += 1
         else:
             plan.changed.append((household, stored))
+    report.rejected += refused
     return plan
 
 
@@ -206,7 +255,7 @@ def _problems(
 
 async def import_households(
     session: AsyncSession,
-    parsed: Parsed,
+    parsed: Parsed | RegisterFrame,
     *,
     actor: Principal | str,
     now: datetime,
@@ -216,18 +265,19 @@ async def import_households(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Plan against the database, then write (unless dry-run, or atomic with errors)."""
-    report = ImportReport(rows=parsed.rows, errors=list(parsed.errors))
-    report.rejected = len(parsed.rejected)
-    plan = await _plan(session, parsed, may_write, report)
+    frame = parsed if isinstance(parsed, RegisterFrame) else register_frame.of_parsed(parsed)
+    report = ImportReport(rows=frame.rows, errors=list(frame.errors))
+    report.rejected = len(frame.rejected)
+    plan = await _plan(session, frame, may_write, report)
     report.created, report.updated, report.unchanged = (
-        len(plan.new),
+        plan.new.height,
         len(plan.changed),
         plan.unchanged,
     )
     report.errors.sort(key=lambda e: e.row)
-    if dry_run or (atomic and report.errors) or not (plan.new or plan.changed):
+    if dry_run or (atomic and report.errors) or not (plan.new.height or plan.changed):
         return report
-    await _insert_new(session, plan.new, now=now, progress=progress)
+    await _insert_new(session, plan.new, plan.new_members, now=now, progress=progress)
     for household, stored in plan.changed:
         await _update(session, household, stored, now=now)
         if progress:
@@ -239,7 +289,7 @@ async def import_households(
         object_kind="register",
         object_id="import",
         unit_code=_common_prefix(
-            [h.record.village_code for h in plan.new]
+            plan.new["village_code"].unique().to_list()
             + [s.record.village_code for _, s in plan.changed]
         ),
         at=now,
@@ -267,16 +317,26 @@ def _common_prefix(codes: list[str]) -> str:
 
 async def _insert_new(
     session: AsyncSession,
-    households: list[HouseholdInFile],
+    households: pl.DataFrame,
+    members: pl.DataFrame,
     *,
     now: datetime,
     progress: Progress | None,
 ) -> None:
+    if not households.height:
+        return
     connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await _copy(connection, households, members, now=now, progress=progress)
+        return
+    in_file = register_frame.households_in_file(
+        RegisterFrame(households, members, [], set(), 0), households[KEY].to_list()
+    )
+    chunk_households = list(in_file.values())
     household_columns = (*_HOUSEHOLD_FIELDS, "created_at")
     member_columns = ("household_id", *_MEMBER_FIELDS)
-    for start in range(0, len(households), CHUNK):
-        chunk = households[start : start + CHUNK]
+    for start in range(0, len(chunk_households), CHUNK):
+        chunk = chunk_households[start : start + CHUNK]
         await load_rows(
             connection,
             "households",
@@ -304,6 +364,52 @@ async def _insert_new(
         )
         if progress:
             progress(sum(len(h.rows) for h in chunk))
+
+
+async def _first_load(connection: AsyncConnection) -> bool:
+    """Whether the register is empty, asked again once it is locked against writers."""
+    empty = "SELECT NOT EXISTS (SELECT 1 FROM households)"
+    if not await connection.scalar(text(empty)):
+        return False
+    await connection.execute(text("LOCK TABLE households, household_members IN EXCLUSIVE MODE"))
+    return bool(await connection.scalar(text(empty)))
+
+
+async def _copy(
+    connection: AsyncConnection,
+    households: pl.DataFrame,
+    members: pl.DataFrame,
+    *,
+    now: datetime,
+    progress: Progress | None,
+) -> None:
+    """COPY as CSV with ids taken from the sequence first, so members need no read back.
+    Into an empty register (a first load of many households), the indexes and
+    constraints are built after the load, as ``tuopin generate`` does."""
+    rebuild: list[str] = []
+    if households.height >= FIRST_LOAD and await _first_load(connection):
+        rebuild = await defer_indexes(connection, ("households", "household_members"))
+    ids = pl.Series("id", await reserve_ids(connection, "households", households.height))
+    keyed = households.with_columns(ids)
+    await copy_frame(
+        connection,
+        "households",
+        keyed.select("id", *_HOUSEHOLD_FIELDS, pl.lit(now.isoformat()).alias("created_at")),
+    )
+    rows = members.join(
+        keyed.select(KEY, pl.col("id").alias("household_id")),
+        on=KEY,
+        how="left",
+        maintain_order="left",
+    )
+    await copy_frame(
+        connection,
+        "household_members",
+        rows.select("household_id", *_MEMBER_FIELDS),
+        progress=progress,
+    )
+    for statement in rebuild:
+        await connection.execute(text(statement))
 
 
 async def _update(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.session import create_engine
-from api.domain import register_file
+from api.domain import register_file, register_frame
 from api.domain.jurisdictions import validate_code
 from api.errors import ValidationFailed
 from api.services import register_export, tables
@@ -47,23 +46,18 @@ async def run_import(
     dry_run: bool,
     report_path: Path | None,
 ) -> ImportOutcome:
-    header, rows = tables.read(path)
-    header_errors = register_file.check_headers(header)
-    if header_errors:
-        problems = "; ".join(f"{e.column}: {e.reason}" for e in header_errors)
-        raise ValidationFailed(f"{path.name}: {problems}", path=("file",))
     with _progress() as bar:
         reading = bar.add_task("reading", total=None)
-
-        def counted() -> Iterator[tuple[int, dict[str, str]]]:
-            for n, item in enumerate(rows, start=1):
-                if n % 1_000 == 0:
-                    bar.update(reading, completed=n)
-                yield item
-
-        parsed = register_file.parse(counted())
-        total = sum(len(h.rows) for h in parsed.households.values())
-        writing = bar.add_task("writing", total=total)
+        header, frame = tables.read_frame(path)
+        header_errors = register_file.check_headers(header)
+        if header_errors:
+            problems = "; ".join(f"{e.column}: {e.reason}" for e in header_errors)
+            raise ValidationFailed(f"{path.name}: {problems}", path=("file",))
+        bar.update(reading, total=frame.height, completed=frame.height)
+        parsed = register_frame.parse_frame(
+            frame.select(list(register_frame.RAW_SCHEMA)), stripped=True
+        )
+        writing = bar.add_task("writing", total=parsed.members.height)
         engine = create_engine(settings.database_url)
         try:
             async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():

@@ -10,7 +10,6 @@ from api.authz.policy import Action, stage_object
 from api.db.models import (
     ExitApplication,
 )
-from api.db.repositories import applications as app_repo
 from api.domain import engine
 from api.domain.engine import Status
 from api.domain.procedures import (
@@ -31,9 +30,8 @@ from api.services.workflow import (
     EvidenceInput,
     apply_state,
     check_evidence,
-    current_state,
     flush_or_conflict,
-    load_visible,
+    load_step,
     record_action,
 )
 
@@ -47,7 +45,8 @@ async def post_notice(
     evidence: Sequence[EvidenceInput],
 ) -> ExitApplication:
     check_evidence(evidence)
-    application, procedure, flow = await load_visible(env, principal, application_id)
+    step = await load_step(env, principal, application_id)
+    application, procedure, flow = step.application, step.procedure, step.flow
     current = flow.stages[flow.index_of(stage)]
     await access.authorize(
         env.session,
@@ -56,8 +55,9 @@ async def post_notice(
         domain=application.unit_code,
         obj=stage_object(procedure, application.subject_kind, current, application.designation),
         action=Action.POST_NOTICE,
+        known_version=step.policy_version,
     )
-    state = await current_state(env, application)
+    state = step.state()
     new = engine.post_notice(
         flow, state, stage=stage, evidence=frozenset(e.kind for e in evidence), now=env.now
     )
@@ -79,7 +79,8 @@ async def perform(
     reason: str | None = None,
 ) -> ExitApplication:
     check_evidence(evidence)
-    application, procedure, flow = await load_visible(env, principal, application_id)
+    step = await load_step(env, principal, application_id)
+    application, procedure, flow = step.application, step.procedure, step.flow
     current = flow.stages[flow.index_of(stage)]
     await access.authorize(
         env.session,
@@ -88,6 +89,7 @@ async def perform(
         domain=application.unit_code,
         obj=stage_object(procedure, application.subject_kind, current, application.designation),
         action=Action.PERFORM,
+        known_version=step.policy_version,
     )
     if any(item.kind in ATTACH_ONLY for item in evidence):
         raise ValidationFailed(
@@ -97,20 +99,13 @@ async def perform(
         )
     if decision is Decision.APPROVE and stage == flow.stages[0].code:
         await still_meets(env, application, flow)
-    state = await current_state(env, application)
-    evaluated = await app_repo.attached_kinds(
-        env.session,
-        application.id,
-        stage=stage,
-        since=await app_repo.last_reset(env.session, application.id),
-    )
     outcome = engine.perform(
         flow,
-        state,
+        step.state(),
         stage=stage,
         actor=principal.subject,
         decision=decision,
-        evidence=frozenset(e.kind for e in evidence) | evaluated,
+        evidence=frozenset(e.kind for e in evidence) | step.attached(stage),
         now=env.now,
         return_to=return_to,
         reason=reason,
@@ -148,7 +143,8 @@ async def record_acknowledgment(
         raise ValidationFailed(
             "an acknowledgment is household_acknowledgment evidence", path=("evidence", "kind")
         )
-    application, procedure, flow = await load_visible(env, principal, application_id)
+    step = await load_step(env, principal, application_id)
+    application, procedure, flow = step.application, step.procedure, step.flow
     current = flow.stages[flow.index_of(application.stage)]
     await access.authorize(
         env.session,
@@ -157,6 +153,7 @@ async def record_acknowledgment(
         domain=application.unit_code,
         obj=stage_object(procedure, application.subject_kind, current, application.designation),
         action=Action.PERFORM,
+        known_version=step.policy_version,
     )
     if application.status is not Status.IN_PROGRESS:
         raise InvalidTransition(f"the application is {application.status}")

@@ -5,7 +5,7 @@ loading what the caller may see, the stored procedure snapshot, state, records, 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,12 +16,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from api.authz.enforcer import Authorizer
 from api.db.models import (
-    Evidence,
     ExitApplication,
     ProcedureVersion,
-    StageRecord,
 )
 from api.db.repositories import applications as app_repo
+from api.domain import history
 from api.domain.engine import State
 from api.domain.procedures import (
     Decision,
@@ -50,6 +49,8 @@ ATTACH_ONLY = frozenset({EvidenceKind.EVALUATION_REPORT})
 
 EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
 
+STALE = "the application was changed by someone else; reload and retry"
+
 
 def china_today(now: datetime) -> date:
     """The calendar day in China: an approval at 07:00 on 1 January is a January exit."""
@@ -74,14 +75,39 @@ class EvidenceInput:
     sha256: str
 
 
-async def load_visible(
-    env: Env, principal: Principal, application_id: int
-) -> tuple[ExitApplication, Procedure, SubjectProcedure]:
-    application = await app_repo.get(env.session, application_id, scope=principal.read_scope())
-    if application is None:
+@dataclass(frozen=True, slots=True)
+class Step:
+    """An application about to take a step, with what the step is judged on."""
+
+    application: ExitApplication
+    procedure: Procedure
+    flow: SubjectProcedure
+    policy_version: int
+    """Read with the application: authorizing the step needs no read of its own."""
+    entries: list[history.Entry]
+    """Its stage records, oldest first."""
+
+    def state(self) -> State:
+        return _state(self.application, history.performers(self.entries))
+
+    def attached(self, stage: str) -> frozenset[EvidenceKind]:
+        """Evidence attached to ``stage`` ahead of its approval, since its last return."""
+        return history.attached_since_reset(self.entries, stage)
+
+
+async def load_step(env: Env, principal: Principal, application_id: int) -> Step:
+    """The application the principal can see (NotFound otherwise), its procedure, the
+    policy version and its history, in one read (a second only for a procedure
+    version this process has not parsed yet)."""
+    found = await app_repo.for_step(env.session, application_id, scope=principal.read_scope())
+    if found is None:
         raise NotFound("application", str(application_id))
-    procedure, flow = await procedure_of(env, application)
-    return application, procedure, flow
+    application = found.application
+    procedure = _PARSED.get(found.digest)
+    if procedure is None:
+        procedure = snapshot(await app_repo.version(env.session, application.procedure_version_id))
+    flow = procedure.for_kind(application.subject_kind)
+    return Step(application, procedure, flow, found.policy_version, found.history)
 
 
 async def procedure_of(
@@ -121,12 +147,16 @@ async def version_row(env: Env, procedure: Procedure) -> ProcedureVersion:
 
 
 async def current_state(env: Env, application: ExitApplication) -> State:
+    return _state(application, await app_repo.performers(env.session, application.id))
+
+
+def _state(application: ExitApplication, performers: Mapping[str, str]) -> State:
     return State(
         stage=application.stage,
         status=application.status,
         notice_started_at=application.notice_started_at,
         notice_ends_at=application.notice_ends_at,
-        performers=await app_repo.performers(env.session, application.id),
+        performers=performers,
     )
 
 
@@ -150,47 +180,45 @@ async def record_action(
     return_to: str | None = None,
     reason: str | None = None,
 ) -> None:
-    record = StageRecord(
-        application_id=application.id,
-        stage=stage,
-        action=action,
-        decision=decision,
-        return_to=return_to,
-        reason=reason,
-        actor_subject=principal.subject,
-        actor_role=str(principal.role),
-        actor_jurisdiction=principal.jurisdiction,
-        at=env.now,
-    )
-    env.session.add(record)
-    await flush_or_conflict(env)
-    for item in evidence:
-        env.session.add(
-            Evidence(
-                application_id=application.id,
-                stage_record_id=record.id,
-                kind=item.kind,
-                reference=item.reference,
-                sha256=item.sha256,
-            )
-        )
-    await ledger.append(
+    """Write the stage record, its evidence and the ledger event with the application's
+    pending changes (at once on PostgreSQL, else at the caller's flush)."""
+    written = await app_repo.write_step(
         env.session,
-        actor=principal,
-        action=action,
-        object_kind="application",
-        object_id=application.id,
-        unit_code=application.unit_code,
-        at=env.now,
-        detail={
+        application,
+        record={
             "stage": stage,
+            "action": action,
             "decision": decision,
             "return_to": return_to,
             "reason": reason,
-            "status": application.status.value,
+            "actor_subject": principal.subject,
+            "actor_role": str(principal.role),
+            "actor_jurisdiction": principal.jurisdiction,
+            "at": env.now,
         },
-        evidence_hashes=[item.sha256 for item in evidence],
+        evidence=[
+            {"kind": item.kind, "reference": item.reference, "sha256": item.sha256}
+            for item in evidence
+        ],
+        audit=ledger.event(
+            actor=principal,
+            action=action,
+            object_kind="application",
+            object_id=application.id,
+            unit_code=application.unit_code,
+            at=env.now,
+            detail={
+                "stage": stage,
+                "decision": decision,
+                "return_to": return_to,
+                "reason": reason,
+                "status": application.status.value,
+            },
+            evidence_hashes=[item.sha256 for item in evidence],
+        ),
     )
+    if not written:
+        raise Conflict(STALE)
 
 
 def check_evidence(evidence: Sequence[EvidenceInput]) -> None:
@@ -209,7 +237,7 @@ async def flush_or_conflict(env: Env) -> None:
     try:
         await env.session.flush()
     except StaleDataError:
-        raise Conflict("the application was changed by someone else; reload and retry") from None
+        raise Conflict(STALE) from None
     except IntegrityError as exc:
         if "unique" in str(exc.orig).lower():
             raise Conflict("the subject already has an application for that year") from None

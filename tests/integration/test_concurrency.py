@@ -51,14 +51,14 @@ async def test_two_concurrent_performers_of_one_stage(
 ) -> None:
     application_id, first, second = await _committed_application(engine)
     both_read = asyncio.Barrier(2)
-    read_state = stages.current_state
+    read_step = stages.load_step
 
-    async def state_then_wait(e: Any, application: Any) -> Any:
-        state = await read_state(e, application)
+    async def step_then_wait(e: Any, principal: Any, application_id: Any) -> Any:
+        step = await read_step(e, principal, application_id)
         await both_read.wait()  # both decide on the same view before either writes
-        return state
+        return step
 
-    monkeypatch.setattr(stages, "current_state", state_then_wait)
+    monkeypatch.setattr(stages, "load_step", step_then_wait)
 
     async def attempt(actor: Principal) -> str:
         async with AsyncSession(engine, expire_on_commit=False) as session:

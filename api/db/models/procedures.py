@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db.base import Base, str_enum
 from api.db.types import UTCDateTime, big_id, division_code
@@ -105,6 +105,10 @@ class Evidence(Base):
     kind: Mapped[EvidenceKind] = mapped_column(str_enum(EvidenceKind, "kind"))
     reference: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
+
+    stage_record: Mapped[StageRecord] = relationship(lazy="raise")
+    """Set on new evidence so that one flush writes the record and then its evidence
+    (the record's id is not known before); never loaded."""
 
 
 class Objection(Base):

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.db.models import (
     AuditEvent,
@@ -17,13 +33,15 @@ from api.db.models import (
     ExitApplication,
     Household,
     Objection,
+    PolicyState,
     ProcedureVersion,
     StageRecord,
     VillageIndicators,
 )
 from api.db.repositories.scoping import in_scope, in_subtree
+from api.domain.history import ATTACHING_ACTIONS, Entry
 from api.domain.jurisdictions import Scope
-from api.domain.procedures import Decision, EvidenceKind
+from api.domain.procedures import Decision
 
 
 async def get(
@@ -34,6 +52,212 @@ async def get(
             ExitApplication.id == application_id, in_scope(ExitApplication.unit_code, scope)
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ForStep:
+    """What performing a step needs to know first, read in one statement."""
+
+    application: ExitApplication
+    digest: str
+    """The digest of its procedure version (parsed versions are cached by digest)."""
+    policy_version: int
+    """The stored policy version, for the authorization check of the same request."""
+    history: list[Entry]
+    """Its stage records, oldest first, with the evidence each one attached."""
+
+
+_POLICY_VERSION = select(PolicyState.version).where(PolicyState.id == 1).scalar_subquery()
+
+
+async def for_step(session: AsyncSession, application_id: int, *, scope: Scope) -> ForStep | None:
+    """The application if in scope, with its procedure's digest, the policy version and
+    its history: one round trip where it took five (the row, its version, the policy
+    version, its performers and what was attached since its last return)."""
+    rows = (
+        await session.execute(
+            select(
+                ExitApplication,
+                ProcedureVersion.digest,
+                _POLICY_VERSION,
+                StageRecord.stage,
+                StageRecord.action,
+                StageRecord.decision,
+                StageRecord.actor_subject,
+                StageRecord.at,
+                Evidence.kind,
+            )
+            .join(ProcedureVersion, ProcedureVersion.id == ExitApplication.procedure_version_id)
+            .outerjoin(StageRecord, StageRecord.application_id == ExitApplication.id)
+            .outerjoin(
+                Evidence,
+                and_(
+                    Evidence.application_id == ExitApplication.id,
+                    Evidence.stage_record_id == StageRecord.id,
+                    StageRecord.action.in_(ATTACHING_ACTIONS),
+                ),
+            )
+            .where(
+                ExitApplication.id == application_id,
+                in_scope(ExitApplication.unit_code, scope),
+            )
+            .order_by(StageRecord.id, Evidence.id)
+        )
+    ).all()
+    if not rows:
+        return None
+    application, digest, policy_version = rows[0][0], rows[0][1], rows[0][2]
+    history = [
+        Entry(stage, action, decision, actor, at, kind)
+        for _, _, _, stage, action, decision, actor, at, kind in rows
+        if stage is not None
+    ]
+    return ForStep(application, digest, int(policy_version or 0), history)
+
+
+RECORD_COLUMNS = (
+    "stage",
+    "action",
+    "decision",
+    "return_to",
+    "reason",
+    "actor_subject",
+    "actor_role",
+    "actor_jurisdiction",
+    "at",
+)
+EVIDENCE_COLUMNS = ("kind", "reference", "sha256")
+AUDIT_COLUMNS = (
+    "at",
+    "actor_subject",
+    "actor_role",
+    "actor_jurisdiction",
+    "action",
+    "object_kind",
+    "object_id",
+    "unit_code",
+    "detail",
+    "evidence_hashes",
+)
+
+
+async def write_step(
+    session: AsyncSession,
+    application: ExitApplication,
+    *,
+    record: Mapping[str, Any],
+    evidence: Sequence[Mapping[str, Any]],
+    audit: Mapping[str, Any],
+) -> bool:
+    """Write one step: the application's pending changes (guarded by its row version),
+    its stage record, the record's evidence and the ledger event.
+
+    On PostgreSQL, for an application with pending changes, this is one statement
+    (data-modifying CTEs, each insert reading the row the update returned), so a lost
+    race writes nothing and returns False. Otherwise the rows are added to the session
+    for the caller's flush, which detects a lost race itself; True then means only
+    "not lost yet".
+    """
+    state = inspect(application)
+    changed = tuple(
+        sorted(
+            key
+            for key in state.committed_state
+            if key != "row_version" and state.attrs[key].history.has_changes()
+        )
+    )
+    if not changed or state.pending or session.get_bind().dialect.name != "postgresql":
+        made = StageRecord(application_id=application.id, **record)
+        session.add(made)
+        session.add_all(
+            Evidence(application_id=application.id, stage_record=made, **item) for item in evidence
+        )
+        session.add(AuditEvent(**audit))
+        return True
+    params: dict[str, Any] = {
+        "app_id": application.id,
+        "old_version": application.row_version,
+        "new_version": application.row_version + 1,
+    }
+    params |= {f"app_{key}": getattr(application, key) for key in changed}
+    params |= {f"rec_{key}": record[key] for key in RECORD_COLUMNS}
+    params |= {f"audit_{key}": audit[key] for key in AUDIT_COLUMNS}
+    for index, item in enumerate(evidence):
+        params |= {f"ev{index}_{key}": item[key] for key in EVIDENCE_COLUMNS}
+    with session.no_autoflush:  # the statement writes the application's changes itself
+        statement = _step_statement(changed, len(evidence))
+        written = (await session.execute(statement, params)).first()
+    if written is None:
+        return False
+    for key in changed:  # what the statement wrote is now the row's committed state
+        set_committed_value(application, key, params[f"app_{key}"])
+    set_committed_value(application, "row_version", params["new_version"])
+    return True
+
+
+@functools.lru_cache(maxsize=64)
+def _step_statement(changed: tuple[str, ...], evidence_count: int) -> Select[tuple[int]]:
+    """The one-statement step for these changed columns and this much evidence (built
+    once per shape; the values are bound parameters)."""
+    apps, records, proofs, events = (
+        cast("Table", model.__table__)
+        for model in (ExitApplication, StageRecord, Evidence, AuditEvent)
+    )
+    app = (
+        update(apps)
+        .where(apps.c.id == bindparam("app_id"), apps.c.row_version == bindparam("old_version"))
+        .values(
+            {key: bindparam(f"app_{key}", type_=apps.c[key].type) for key in changed}
+            | {"row_version": bindparam("new_version")}
+        )
+        .returning(apps.c.id)
+        .cte("step_app")
+    )
+    record = (
+        insert(records)
+        .from_select(
+            ["application_id", *RECORD_COLUMNS],
+            select(
+                app.c.id,
+                *(bindparam(f"rec_{key}", type_=records.c[key].type) for key in RECORD_COLUMNS),
+            ),
+        )
+        .returning(records.c.id)
+        .cte("step_record")
+    )
+    ctes = [record]
+    if evidence_count:
+        rows = [
+            select(
+                app.c.id,
+                record.c.id,
+                *(
+                    bindparam(f"ev{index}_{key}", type_=proofs.c[key].type)
+                    for key in EVIDENCE_COLUMNS
+                ),
+            ).select_from(app.join(record, true()))
+            for index in range(evidence_count)
+        ]
+        source = rows[0] if evidence_count == 1 else union_all(*rows)
+        ctes.append(
+            insert(proofs)
+            .from_select(
+                ["application_id", "stage_record_id", *EVIDENCE_COLUMNS],
+                source,
+            )
+            .cte("step_evidence")
+        )
+    ctes.append(
+        insert(events)
+        .from_select(
+            list(AUDIT_COLUMNS),
+            select(
+                *(bindparam(f"audit_{key}", type_=events.c[key].type) for key in AUDIT_COLUMNS)
+            ).select_from(app),
+        )
+        .cte("step_audit")
+    )
+    return select(app.c.id).add_cte(*ctes)
 
 
 async def posted_now(
@@ -96,41 +320,6 @@ async def facilities(
         }
         for row in rows
     }
-
-
-ATTACHING_ACTIONS = ("evaluation", "acknowledgment")
-
-
-async def attached_kinds(
-    session: AsyncSession, application_id: int, *, stage: str, since: datetime | None
-) -> frozenset[EvidenceKind]:
-    """Evidence attached to the stage ahead of its approval (evaluations, acknowledgments).
-
-    Only what was attached since the application last entered the stage counts, so a
-    return or an objection asks for it again.
-    """
-    rows = await session.scalars(
-        select(Evidence.kind)
-        .join(StageRecord, StageRecord.id == Evidence.stage_record_id)
-        .where(
-            StageRecord.application_id == application_id,
-            StageRecord.stage == stage,
-            StageRecord.action.in_(ATTACHING_ACTIONS),
-            *([StageRecord.at > since] if since is not None else []),
-        )
-    )
-    return frozenset(rows)
-
-
-async def last_reset(session: AsyncSession, application_id: int) -> datetime | None:
-    """When the application was last sent back (a return or an objection): evidence
-    attached before then belongs to an earlier round and no longer counts."""
-    return await session.scalar(
-        select(func.max(StageRecord.at)).where(
-            StageRecord.application_id == application_id,
-            or_(StageRecord.decision == Decision.RETURN, StageRecord.action == "objection"),
-        )
-    )
 
 
 async def records_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[StageRecord]]:
