@@ -26,8 +26,12 @@ def acting_key(principal: Principal) -> str:
     return f"{principal.subject}|{principal.role}|{principal.jurisdiction}"
 
 
+_POLICY_VERSION = select(PolicyState.version).where(PolicyState.id == 1)
+"""Built once: it runs on every request (api/db/statements.py says why that matters)."""
+
+
 async def policy_version(session: AsyncSession) -> int:
-    version = await session.scalar(select(PolicyState.version).where(PolicyState.id == 1))
+    version = await session.scalar(_POLICY_VERSION)
     return int(version or 0)
 
 
