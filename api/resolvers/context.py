@@ -96,6 +96,7 @@ class Context:
                 book=self.book,
                 standards=self.policy,
                 now=self.clock(),
+                autocommit=self.read_sessions,  # autocommit on PostgreSQL (db/session.py)
             )
             return await work(env)
 
