@@ -116,6 +116,7 @@ class Context:
                 book=self.book,
                 standards=self.policy,
                 now=self.clock(),
+                autocommit=self.read_sessions,  # autocommit on PostgreSQL (db/session.py)
             )
             result = await work(env)
         if self._session is not None:

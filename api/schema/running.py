@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import strawberry
@@ -38,13 +39,15 @@ async def run(
         return ANONYMOUS
 
     async def once(env: Env) -> R:
+        # A key's record commits with the change: the use case must not write elsewhere.
+        own = env if key is None else replace(env, autocommit=None)
         return await idempotency.run_once(
-            env,
+            own,
             subject=principal.subject if principal else "public",
             key=key,
             mutation=name,
             request=request,
-            work=lambda: work(env, principal),  # type: ignore[arg-type]
+            work=lambda: work(own, principal),  # type: ignore[arg-type]
         )
 
     try:

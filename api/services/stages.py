@@ -33,6 +33,7 @@ from api.services.workflow import (
     flush_or_conflict,
     load_step,
     record_action,
+    step_session,
 )
 
 
@@ -79,52 +80,55 @@ async def perform(
     reason: str | None = None,
 ) -> ExitApplication:
     check_evidence(evidence)
-    step = await load_step(env, principal, application_id)
-    application, procedure, flow = step.application, step.procedure, step.flow
-    current = flow.stages[flow.index_of(stage)]
-    await access.authorize(
-        env.session,
-        env.authorizer,
-        principal,
-        domain=application.unit_code,
-        obj=stage_object(procedure, application.subject_kind, current, application.designation),
-        action=Action.PERFORM,
-        known_version=step.policy_version,
-    )
-    if any(item.kind in ATTACH_ONLY for item in evidence):
-        raise ValidationFailed(
-            "an evaluation_report comes from an assigned third-party evaluator "
-            "(submitEvaluation), not from the stage's performer",
-            path=("evidence",),
+    async with step_session(env) as session:
+        step = await load_step(env, principal, application_id, session=session)
+        application, procedure, flow = step.application, step.procedure, step.flow
+        current = flow.stages[flow.index_of(stage)]
+        await access.authorize(
+            session,
+            env.authorizer,
+            principal,
+            domain=application.unit_code,
+            obj=stage_object(procedure, application.subject_kind, current, application.designation),
+            action=Action.PERFORM,
+            known_version=step.policy_version,
         )
-    if decision is Decision.APPROVE and stage == flow.stages[0].code:
-        await still_meets(env, application, flow)
-    outcome = engine.perform(
-        flow,
-        step.state(),
-        stage=stage,
-        actor=principal.subject,
-        decision=decision,
-        evidence=frozenset(e.kind for e in evidence) | step.attached(stage),
-        now=env.now,
-        return_to=return_to,
-        reason=reason,
-    )
-    apply_state(env, application, outcome.state)
-    await record_action(
-        env,
-        application,
-        principal,
-        stage,
-        "perform",
-        evidence,
-        decision=decision,
-        return_to=return_to,
-        reason=reason,
-    )
-    await apply_effects(env, application, outcome.effects)
-    await flush_or_conflict(env)
-    return application
+        if any(item.kind in ATTACH_ONLY for item in evidence):
+            raise ValidationFailed(
+                "an evaluation_report comes from an assigned third-party evaluator "
+                "(submitEvaluation), not from the stage's performer",
+                path=("evidence",),
+            )
+        if decision is Decision.APPROVE and stage == flow.stages[0].code:
+            await still_meets(env, application, flow)
+        outcome = engine.perform(
+            flow,
+            step.state(),
+            stage=stage,
+            actor=principal.subject,
+            decision=decision,
+            evidence=frozenset(e.kind for e in evidence) | step.attached(stage),
+            now=env.now,
+            return_to=return_to,
+            reason=reason,
+        )
+        apply_state(env, application, outcome.state)
+        await record_action(
+            env,
+            application,
+            principal,
+            stage,
+            "perform",
+            evidence,
+            decision=decision,
+            return_to=return_to,
+            reason=reason,
+            # Effects write more rows, which must commit with the step: in env.session.
+            session=env.session if outcome.effects else session,
+        )
+        await apply_effects(env, application, outcome.effects)
+        await flush_or_conflict(env)
+        return application
 
 
 # ---------------------------------------------------------------- objections

@@ -5,13 +5,14 @@ loading what the caller may see, the stored procedure snapshot, state, records, 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.authz.enforcer import Authorizer
@@ -66,6 +67,11 @@ class Env:
     book: ProcedureBook
     standards: StandardsPolicy
     now: datetime
+    autocommit: async_sessionmaker[AsyncSession] | None = None
+    """Sessions whose statements commit one by one (PostgreSQL), for a step whose reads
+    need no shared snapshot and whose writes are one statement: it then needs no BEGIN
+    and COMMIT. None where the use case must share ``session``'s transaction (an
+    idempotency key's record, a caller's own transaction)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +101,41 @@ class Step:
         return history.attached_since_reset(self.entries, stage)
 
 
-async def load_step(env: Env, principal: Principal, application_id: int) -> Step:
+@asynccontextmanager
+async def step_session(env: Env) -> AsyncIterator[AsyncSession]:
+    """Where a step reads its application and, if its write is one statement, writes.
+
+    On PostgreSQL with ``env.autocommit``: a session of its own, outside ``env.session``'s
+    transaction, so a step that writes nothing else costs no BEGIN and COMMIT. That is
+    as safe as the transaction: under READ COMMITTED each statement reads its own
+    snapshot either way, and the write is one statement guarded by the row version
+    read here (every change to an application's history moves its row version).
+    Otherwise ``env.session``.
+    """
+    if env.autocommit is None:
+        yield env.session
+        return
+    async with env.autocommit() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            yield env.session
+        else:
+            yield session
+
+
+async def load_step(
+    env: Env, principal: Principal, application_id: int, *, session: AsyncSession | None = None
+) -> Step:
     """The application the principal can see (NotFound otherwise), its procedure, the
     policy version and its history, in one read (a second only for a procedure
-    version this process has not parsed yet)."""
-    found = await app_repo.for_step(env.session, application_id, scope=principal.read_scope())
+    version this process has not parsed yet), from ``session`` (``env.session``)."""
+    reads = session or env.session
+    found = await app_repo.for_step(reads, application_id, scope=principal.read_scope())
     if found is None:
         raise NotFound("application", str(application_id))
     application = found.application
     procedure = _PARSED.get(found.digest)
     if procedure is None:
-        procedure = snapshot(await app_repo.version(env.session, application.procedure_version_id))
+        procedure = snapshot(await app_repo.version(reads, application.procedure_version_id))
     flow = procedure.for_kind(application.subject_kind)
     return Step(application, procedure, flow, found.policy_version, found.history)
 
@@ -179,11 +209,13 @@ async def record_action(
     decision: Decision | None = None,
     return_to: str | None = None,
     reason: str | None = None,
+    session: AsyncSession | None = None,
 ) -> None:
     """Write the stage record, its evidence and the ledger event with the application's
-    pending changes (at once on PostgreSQL, else at the caller's flush)."""
+    pending changes (at once on PostgreSQL, else at the caller's flush), in ``session``
+    (``env.session``)."""
     written = await app_repo.write_step(
-        env.session,
+        session or env.session,
         application,
         record={
             "stage": stage,

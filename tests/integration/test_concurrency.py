@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.db import models
+from api.db.session import read_session_factory
 from api.domain.procedures import Decision, EvidenceKind
 from api.domain.register import IncomeKind, SubjectKind
 from api.domain.roles import Principal, Role
@@ -46,15 +48,18 @@ async def _committed_application(engine: AsyncEngine) -> tuple[int, Principal, P
         return proposed.applications[0].id, first, second
 
 
+@pytest.mark.parametrize("autocommit", [False, True], ids=["in_transaction", "autocommit"])
 async def test_two_concurrent_performers_of_one_stage(
-    engine: AsyncEngine, database: Database, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, database: Database, monkeypatch: pytest.MonkeyPatch, autocommit: bool
 ) -> None:
+    """``autocommit``: as the server runs it, the step reads and writes outside the
+    request's transaction (one statement, on PostgreSQL)."""
     application_id, first, second = await _committed_application(engine)
     both_read = asyncio.Barrier(2)
     read_step = stages.load_step
 
-    async def step_then_wait(e: Any, principal: Any, application_id: Any) -> Any:
-        step = await read_step(e, principal, application_id)
+    async def step_then_wait(e: Any, principal: Any, application_id: Any, **kw: Any) -> Any:
+        step = await read_step(e, principal, application_id, **kw)
         await both_read.wait()  # both decide on the same view before either writes
         return step
 
@@ -64,8 +69,11 @@ async def test_two_concurrent_performers_of_one_stage(
         async with AsyncSession(engine, expire_on_commit=False) as session:
             try:
                 async with session.begin():
+                    e = env(session)
+                    if autocommit:
+                        e = replace(e, autocommit=read_session_factory(engine))
                     await exits.perform(
-                        env(session),
+                        e,
                         actor,
                         application_id=application_id,
                         stage="verification",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    false,
     func,
     insert,
     inspect,
@@ -40,7 +41,7 @@ from api.db.models import (
 )
 from api.db.repositories.scoping import in_scope, in_subtree
 from api.domain.history import ATTACHING_ACTIONS, Entry
-from api.domain.jurisdictions import Scope
+from api.domain.jurisdictions import Scope, prefix_range
 from api.domain.procedures import Decision
 
 
@@ -74,36 +75,12 @@ async def for_step(session: AsyncSession, application_id: int, *, scope: Scope) 
     """The application if in scope, with its procedure's digest, the policy version and
     its history: one round trip where it took five (the row, its version, the policy
     version, its performers and what was attached since its last return)."""
-    rows = (
-        await session.execute(
-            select(
-                ExitApplication,
-                ProcedureVersion.digest,
-                _POLICY_VERSION,
-                StageRecord.stage,
-                StageRecord.action,
-                StageRecord.decision,
-                StageRecord.actor_subject,
-                StageRecord.at,
-                Evidence.kind,
-            )
-            .join(ProcedureVersion, ProcedureVersion.id == ExitApplication.procedure_version_id)
-            .outerjoin(StageRecord, StageRecord.application_id == ExitApplication.id)
-            .outerjoin(
-                Evidence,
-                and_(
-                    Evidence.application_id == ExitApplication.id,
-                    Evidence.stage_record_id == StageRecord.id,
-                    StageRecord.action.in_(ATTACHING_ACTIONS),
-                ),
-            )
-            .where(
-                ExitApplication.id == application_id,
-                in_scope(ExitApplication.unit_code, scope),
-            )
-            .order_by(StageRecord.id, Evidence.id)
-        )
-    ).all()
+    params: dict[str, Any] = {"application_id": application_id}
+    for index, prefix in enumerate(scope.prefixes):
+        bounds = prefix_range(prefix)
+        params |= {f"low_{index}": bounds.low, f"high_{index}": bounds.high}
+    query = _for_step_query(len(scope.prefixes), scope.everything)
+    rows = (await session.execute(query, params)).all()
     if not rows:
         return None
     application, digest, policy_version = rows[0][0], rows[0][1], rows[0][2]
@@ -113,6 +90,50 @@ async def for_step(session: AsyncSession, application_id: int, *, scope: Scope) 
         if stage is not None
     ]
     return ForStep(application, digest, int(policy_version or 0), history)
+
+
+@functools.lru_cache(maxsize=16)
+def _for_step_query(ranges: int, everything: bool) -> Select[Any]:
+    """The read of ``for_step`` for a scope of this shape, built once: the application id
+    and the scope's code ranges are bound parameters (as ``in_scope`` would write them)."""
+    unit = ExitApplication.unit_code
+    visible: ColumnElement[bool]
+    if everything:
+        visible = true()
+    elif not ranges:
+        visible = false()
+    else:
+        visible = or_(
+            *(
+                and_(unit >= bindparam(f"low_{index}"), unit < bindparam(f"high_{index}"))
+                for index in range(ranges)
+            )
+        )
+    return (
+        select(
+            ExitApplication,
+            ProcedureVersion.digest,
+            _POLICY_VERSION,
+            StageRecord.stage,
+            StageRecord.action,
+            StageRecord.decision,
+            StageRecord.actor_subject,
+            StageRecord.at,
+            Evidence.kind,
+        )
+        .join(ProcedureVersion, ProcedureVersion.id == ExitApplication.procedure_version_id)
+        .outerjoin(StageRecord, StageRecord.application_id == ExitApplication.id)
+        .outerjoin(
+            Evidence,
+            and_(
+                Evidence.application_id == ExitApplication.id,
+                Evidence.stage_record_id == StageRecord.id,
+                StageRecord.action.in_(ATTACHING_ACTIONS),
+            ),
+        )
+        .where(ExitApplication.id == bindparam("application_id"), visible)
+        .order_by(StageRecord.id, Evidence.id)
+    )
 
 
 RECORD_COLUMNS = (
