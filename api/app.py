@@ -18,6 +18,7 @@ from strawberry.asgi import GraphQL
 from api.auth.middleware import BearerAuth
 from api.auth.tokens import ProductionVerifier, verify_dev_token
 from api.authz.enforcer import Authorizer
+from api.authz.watch import PolicyWatch, asyncpg_dsn
 from api.config import Settings, get_settings
 from api.db.session import create_engine, read_session_factory, session_factory
 from api.domain.roles import Principal
@@ -73,7 +74,9 @@ class TuopinGraphQL(GraphQL[Context, None]):
             # A valid token counts only while its holding is recorded: a revoked or
             # never-granted holding reads as the public.
             authorizer = state.authorizer
-            if not await context.read(lambda s: access.recorded(s, authorizer, principal)):
+            if not await context.read(
+                lambda s: access.recorded(s, authorizer, principal, read_only=True)
+            ):
                 context.principal = None
         return context
 
@@ -112,9 +115,15 @@ def create_app(
         app.state.clock = clock
         # Both follow dev mode: introspection, and webhooks to plain-http URLs.
         app.state.introspection = settings.is_dev
+        watch = None
+        if engine.dialect.name == "postgresql":
+            watch = PolicyWatch(asyncpg_dsn(settings.database_url), app.state.authorizer)
+            await watch.start()
         try:
             yield
         finally:
+            if watch is not None:
+                await watch.stop()
             await engine.dispose()
 
     graphql = TuopinGraphQL(

@@ -40,6 +40,9 @@ class Authorizer:
         self._enforcer = casbin.Enforcer(model, policy)
         self._enforcer.add_named_domain_matching_func("g", _domain_contains)
         self._version: int | None = None
+        self.watched = False
+        """True while a watch (api/authz/watch.py) pushes every change of the stored
+        version here: the version need not be read per request."""
         self._loaded: dict[str, bool] = {}
         self._decisions: dict[tuple[str, str, str, str], bool] = {}
 

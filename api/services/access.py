@@ -41,13 +41,20 @@ async def recorded(
     principal: Principal,
     *,
     known_version: int | None = None,
+    read_only: bool = False,
 ) -> bool:
     """Whether the token's holding is recorded and not revoked (cached per policy version).
 
     ``known_version`` is the policy version when the caller has just read it in the same
-    transaction (with the subject acted on), which saves reading it again.
+    transaction (with the subject acted on), which saves reading it again. For a request
+    that only reads (``read_only``), while the policy watch runs (PostgreSQL), the version
+    it was told is taken as current and nothing is read; a write always checks the stored
+    version in its own transaction.
     """
-    authorizer.sync(await policy_version(session) if known_version is None else known_version)
+    if known_version is not None:
+        authorizer.sync(known_version)
+    elif not (read_only and authorizer.watched):
+        authorizer.sync(await policy_version(session))
     key = acting_key(principal)
     if not authorizer.is_loaded(key):
         held = await session.scalar(
@@ -133,7 +140,7 @@ async def assign_role(
     )
     session.add(assignment)
     await session.flush()
-    await _bump(session)
+    await _bump(session, authorizer)
     await ledger.append(
         session,
         actor=principal,
@@ -171,7 +178,7 @@ async def revoke_role(
     assignment.revoked_at = now
     assignment.revoked_by = principal.subject
     await session.flush()
-    await _bump(session)
+    await _bump(session, authorizer)
     await ledger.append(
         session,
         actor=principal,
@@ -213,7 +220,15 @@ async def grant_bootstrap(
     return assignment
 
 
-async def _bump(session: AsyncSession) -> None:
+async def _bump(session: AsyncSession, authorizer: Authorizer | None = None) -> None:
+    """Move the stored policy version; every process forgets what it cached.
+
+    This process stops trusting its watch until the watch hears of the new version, so
+    its next requests read the version themselves (and see the change once committed).
+    """
+    if authorizer is not None:
+        authorizer.watched = False
+    # On PostgreSQL a trigger announces the new version at commit (migration 0007).
     await session.execute(
         update(PolicyState).where(PolicyState.id == 1).values(version=PolicyState.version + 1)
     )
