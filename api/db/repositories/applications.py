@@ -205,9 +205,11 @@ async def write_step(
     params |= {f"audit_{key}": audit[key] for key in AUDIT_COLUMNS}
     for index, item in enumerate(evidence):
         params |= {f"ev{index}_{key}": item[key] for key in EVIDENCE_COLUMNS}
-    with session.no_autoflush:  # the statement writes the application's changes itself
-        statement = _step_statement(changed, len(evidence))
-        written = (await session.execute(statement, params)).first()
+    # On the session's connection, past the ORM: the statement writes the application's
+    # changes itself, so nothing is to be flushed first (nor is there an ORM row to load).
+    connection = await session.connection()
+    statement = _step_statement(changed, len(evidence))
+    written = (await connection.execute(statement, params)).first()
     if written is None:
         return False
     for key in changed:  # what the statement wrote is now the row's committed state
