@@ -46,26 +46,32 @@ async def post_notice(
     evidence: Sequence[EvidenceInput],
 ) -> ExitApplication:
     check_evidence(evidence)
-    step = await load_step(env, principal, application_id)
-    application, procedure, flow = step.application, step.procedure, step.flow
-    current = flow.stages[flow.index_of(stage)]
-    await access.authorize(
-        env.session,
-        env.authorizer,
-        principal,
-        domain=application.unit_code,
-        obj=stage_object(procedure, application.subject_kind, current, application.designation),
-        action=Action.POST_NOTICE,
-        known_version=step.policy_version,
-    )
-    state = step.state()
-    new = engine.post_notice(
-        flow, state, stage=stage, evidence=frozenset(e.kind for e in evidence), now=env.now
-    )
-    apply_state(env, application, new)
-    await record_action(env, application, principal, stage, "post_notice", evidence)
-    await flush_or_conflict(env)
-    return application
+    async with step_session(env) as session:
+        step = await load_step(env, principal, application_id, session=session)
+        application, procedure, flow = step.application, step.procedure, step.flow
+        current = flow.stages[flow.index_of(stage)]
+        await access.authorize(
+            session,
+            env.authorizer,
+            principal,
+            domain=application.unit_code,
+            obj=stage_object(procedure, application.subject_kind, current, application.designation),
+            action=Action.POST_NOTICE,
+            known_version=step.policy_version,
+        )
+        new = engine.post_notice(
+            flow,
+            step.state(),
+            stage=stage,
+            evidence=frozenset(e.kind for e in evidence),
+            now=env.now,
+        )
+        apply_state(env, application, new)
+        await record_action(
+            env, application, principal, stage, "post_notice", evidence, session=session
+        )
+        await flush_or_conflict(env)
+        return application
 
 
 async def perform(
@@ -147,23 +153,32 @@ async def record_acknowledgment(
         raise ValidationFailed(
             "an acknowledgment is household_acknowledgment evidence", path=("evidence", "kind")
         )
-    step = await load_step(env, principal, application_id)
-    application, procedure, flow = step.application, step.procedure, step.flow
-    current = flow.stages[flow.index_of(application.stage)]
-    await access.authorize(
-        env.session,
-        env.authorizer,
-        principal,
-        domain=application.unit_code,
-        obj=stage_object(procedure, application.subject_kind, current, application.designation),
-        action=Action.PERFORM,
-        known_version=step.policy_version,
-    )
-    if application.status is not Status.IN_PROGRESS:
-        raise InvalidTransition(f"the application is {application.status}")
-    if EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT not in current.evidence:
-        raise InvalidTransition(f"stage {current.code} takes no household acknowledgment")
-    application.updated_at = env.now  # bumps the row version: a concurrent return wins cleanly
-    await record_action(env, application, principal, current.code, "acknowledgment", [evidence])
-    await flush_or_conflict(env)
-    return application
+    async with step_session(env) as session:
+        step = await load_step(env, principal, application_id, session=session)
+        application, procedure, flow = step.application, step.procedure, step.flow
+        current = flow.stages[flow.index_of(application.stage)]
+        await access.authorize(
+            session,
+            env.authorizer,
+            principal,
+            domain=application.unit_code,
+            obj=stage_object(procedure, application.subject_kind, current, application.designation),
+            action=Action.PERFORM,
+            known_version=step.policy_version,
+        )
+        if application.status is not Status.IN_PROGRESS:
+            raise InvalidTransition(f"the application is {application.status}")
+        if EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT not in current.evidence:
+            raise InvalidTransition(f"stage {current.code} takes no household acknowledgment")
+        application.updated_at = env.now  # bumps the row version: a concurrent return wins
+        await record_action(
+            env,
+            application,
+            principal,
+            current.code,
+            "acknowledgment",
+            [evidence],
+            session=session,
+        )
+        await flush_or_conflict(env)
+        return application

@@ -173,21 +173,14 @@ async def write_step(
     """Write one step: the application's pending changes (guarded by its row version),
     its stage record, the record's evidence and the ledger event.
 
-    On PostgreSQL, for an application with pending changes, this is one statement
-    (data-modifying CTEs, each insert reading the row the update returned), so a lost
-    race writes nothing and returns False. Otherwise the rows are added to the session
+    On PostgreSQL this is one statement (data-modifying CTEs, each insert reading the
+    row the one before returned), so a lost race writes nothing and returns False.
+    Elsewhere, or for an application not inserted yet, the rows are added to the session
     for the caller's flush, which detects a lost race itself; True then means only
     "not lost yet".
     """
     state = inspect(application)
-    changed = tuple(
-        sorted(
-            key
-            for key in state.committed_state
-            if key != "row_version" and state.attrs[key].history.has_changes()
-        )
-    )
-    if not changed or state.pending or session.get_bind().dialect.name != "postgresql":
+    if state.pending or session.get_bind().dialect.name != "postgresql":
         made = StageRecord(application_id=application.id, **record)
         session.add(made)
         session.add_all(
@@ -195,6 +188,13 @@ async def write_step(
         )
         session.add(AuditEvent(**audit))
         return True
+    changed = tuple(
+        sorted(
+            key
+            for key in state.committed_state
+            if key != "row_version" and state.attrs[key].history.has_changes()
+        )
+    )
     params: dict[str, Any] = {
         "app_id": application.id,
         "old_version": application.row_version,
@@ -205,67 +205,66 @@ async def write_step(
     params |= {f"audit_{key}": audit[key] for key in AUDIT_COLUMNS}
     for index, item in enumerate(evidence):
         params |= {f"ev{index}_{key}": item[key] for key in EVIDENCE_COLUMNS}
-    with session.no_autoflush:  # the statement writes the application's changes itself
-        statement = _step_statement(changed, len(evidence))
-        written = (await session.execute(statement, params)).first()
+    # On the session's connection, past the ORM: the statement writes the application's
+    # changes itself, so nothing is to be flushed first (nor is there an ORM row to load).
+    connection = await session.connection()
+    statement = _step_statement(changed, len(evidence))
+    written = (await connection.execute(statement, params)).first()
     if written is None:
         return False
-    for key in changed:  # what the statement wrote is now the row's committed state
-        set_committed_value(application, key, params[f"app_{key}"])
-    set_committed_value(application, "row_version", params["new_version"])
+    if changed:  # what the statement wrote is now the row's committed state
+        for key in changed:
+            set_committed_value(application, key, params[f"app_{key}"])
+        set_committed_value(application, "row_version", params["new_version"])
     return True
 
 
 @functools.lru_cache(maxsize=64)
 def _step_statement(changed: tuple[str, ...], evidence_count: int) -> Select[tuple[int]]:
     """The one-statement step for these changed columns and this much evidence (built
-    once per shape; the values are bound parameters)."""
-    apps, records, proofs, events = (
-        cast("Table", model.__table__)
-        for model in (ExitApplication, StageRecord, Evidence, AuditEvent)
-    )
-    app = (
-        update(apps)
-        .where(apps.c.id == bindparam("app_id"), apps.c.row_version == bindparam("old_version"))
-        .values(
-            {key: bindparam(f"app_{key}", type_=apps.c[key].type) for key in changed}
-            | {"row_version": bindparam("new_version")}
+    once per shape; the values are bound parameters). Without changes the application
+    is not updated (nor its row version moved), as the ORM's flush would not."""
+    models = (ExitApplication, StageRecord, Evidence, AuditEvent)
+    apps, records, proofs, events = (cast("Table", model.__table__) for model in models)
+    fields = [bindparam(f"rec_{key}", type_=records.c[key].type) for key in RECORD_COLUMNS]
+    ctes = []
+    if changed:
+        app = (
+            update(apps)
+            .where(apps.c.id == bindparam("app_id"), apps.c.row_version == bindparam("old_version"))
+            .values(
+                {key: bindparam(f"app_{key}", type_=apps.c[key].type) for key in changed}
+                | {"row_version": bindparam("new_version")}
+            )
+            .returning(apps.c.id)
+            .cte("step_app")
         )
-        .returning(apps.c.id)
-        .cte("step_app")
-    )
+        ctes.append(app)
+        rows = select(app.c.id, *fields)
+    else:
+        rows = select(bindparam("app_id", type_=records.c.application_id.type), *fields)
     record = (
         insert(records)
-        .from_select(
-            ["application_id", *RECORD_COLUMNS],
-            select(
-                app.c.id,
-                *(bindparam(f"rec_{key}", type_=records.c[key].type) for key in RECORD_COLUMNS),
-            ),
-        )
-        .returning(records.c.id)
+        .from_select(["application_id", *RECORD_COLUMNS], rows)
+        .returning(records.c.id, records.c.application_id)
         .cte("step_record")
     )
-    ctes = [record]
     if evidence_count:
-        rows = [
+        pieces = [
             select(
-                app.c.id,
+                record.c.application_id,
                 record.c.id,
                 *(
                     bindparam(f"ev{index}_{key}", type_=proofs.c[key].type)
                     for key in EVIDENCE_COLUMNS
                 ),
-            ).select_from(app.join(record, true()))
+            )
             for index in range(evidence_count)
         ]
-        source = rows[0] if evidence_count == 1 else union_all(*rows)
+        source = pieces[0] if evidence_count == 1 else union_all(*pieces)
         ctes.append(
             insert(proofs)
-            .from_select(
-                ["application_id", "stage_record_id", *EVIDENCE_COLUMNS],
-                source,
-            )
+            .from_select(["application_id", "stage_record_id", *EVIDENCE_COLUMNS], source)
             .cte("step_evidence")
         )
     ctes.append(
@@ -274,11 +273,11 @@ def _step_statement(changed: tuple[str, ...], evidence_count: int) -> Select[tup
             list(AUDIT_COLUMNS),
             select(
                 *(bindparam(f"audit_{key}", type_=events.c[key].type) for key in AUDIT_COLUMNS)
-            ).select_from(app),
+            ).select_from(record),
         )
         .cte("step_audit")
     )
-    return select(app.c.id).add_cte(*ctes)
+    return select(record.c.id).add_cte(*ctes)
 
 
 async def posted_now(
