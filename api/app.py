@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from api import gc_tuning
 from api.auth.middleware import BearerAuth
 from api.auth.tokens import ProductionVerifier, verify_dev_token
 from api.authz.enforcer import Authorizer
@@ -115,6 +116,8 @@ def create_app(
         app.state.clock = clock
         # Both follow dev mode: introspection, and webhooks to plain-http URLs.
         app.state.introspection = settings.is_dev
+        if settings.gc_tuning:
+            gc_tuning.tune()
         watch = None
         if engine.dialect.name == "postgresql":
             watch = PolicyWatch(asyncpg_dsn(settings.database_url), app.state.authorizer)

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     jwt_jwks_file: Path | None = None
     token_ttl_minutes: int = 12 * 60
     max_body_bytes: int = 1_000_000
+    gc_tuning: bool = True
+    """At start-up, freeze what the process has built and collect young objects less
+    often (api/gc_tuning.py): a request allocates thousands of short-lived objects."""
 
     @field_validator("database_url")
     @classmethod

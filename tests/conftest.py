@@ -27,6 +27,8 @@ from api.demo.loader import load
 from api.migrations import upgrade
 from api.policy_files import standards
 
+# Test processes build many apps; none of them should freeze the collector (api/gc_tuning.py).
+os.environ.setdefault("TUOPIN_GC_TUNING", "false")
 PG_ADMIN_URL = os.environ.get("TUOPIN_TEST_PG_URL", "postgresql+asyncpg://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
