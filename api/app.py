@@ -17,7 +17,7 @@ from strawberry.asgi import GraphQL
 
 from api import gc_tuning
 from api.auth.middleware import BearerAuth
-from api.auth.tokens import ProductionVerifier, verify_dev_token
+from api.auth.tokens import ProductionVerifier, RememberedTokens, verify_dev_token
 from api.authz.enforcer import Authorizer
 from api.authz.watch import PolicyWatch, asyncpg_dsn
 from api.config import Settings, get_settings
@@ -142,7 +142,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(BearerAuth, verify=_verifier(settings))
+    app.add_middleware(BearerAuth, verify=RememberedTokens(_verifier(settings)))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -10,11 +10,15 @@ roles), ``iss``, ``aud``, ``iat``, ``exp``.
 
 from __future__ import annotations
 
+import base64
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import jwt
+import orjson
 
 from api.domain.roles import Principal, Role, check_holding
 from api.errors import ValidationFailed
@@ -116,3 +120,42 @@ def _verify(
     except ValidationFailed as exc:
         raise InvalidToken(f"the access token's role does not fit: {exc.message}") from None
     return principal
+
+
+class RememberedTokens:
+    """Verified tokens remembered until they expire, so a client's every request does not
+    verify the same signature again (PyJWT's checks cost more than some whole requests).
+
+    Only tokens that passed ``verify`` are remembered, keyed by their exact text; each
+    hit checks the expiry again, and an expired token goes back to ``verify`` (which
+    refuses it). Bounded: when full, it starts afresh.
+    """
+
+    def __init__(
+        self,
+        verify: Callable[[str], Principal],
+        *,
+        size: int = 4096,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._verify = verify
+        self._size = size
+        self._clock = clock
+        self._known: dict[str, tuple[Principal, int]] = {}
+
+    def __call__(self, token: str) -> Principal:
+        known = self._known.get(token)
+        if known is not None and self._clock() < known[1]:
+            return known[0]
+        principal = self._verify(token)  # raises InvalidToken, expired included
+        if len(self._known) >= self._size:
+            self._known.clear()
+        self._known[token] = (principal, _expiry(token))
+        return principal
+
+
+def _expiry(token: str) -> int:
+    """The ``exp`` claim of a token ``verify`` has just accepted (so it is well formed)."""
+    payload = token.split(".")[1]
+    claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return int(claims["exp"])

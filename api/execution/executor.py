@@ -225,7 +225,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     def _call_resolver(self, plan: FieldPlan, source: Any, info: Info) -> Any:
         field = plan.strawberry_field
         assert field is not None
-        assert field.base_resolver is not None
+        assert plan.call is not None
         strawberry_info = self._config.info_class(_raw_info=info, _field=field)
         converted = self._arguments.get(id(plan))
         if converted is None:
@@ -238,15 +238,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             )
             self._arguments[id(plan)] = converted
         kwargs = dict(converted)
-        resolver = field.base_resolver
-        args = [source] if resolver.self_parameter else []
-        if parent := resolver.parent_parameter:
-            kwargs[parent.name] = source
-        if root := resolver.root_parameter:
-            kwargs[root.name] = source
-        if info_parameter := resolver.info_parameter:
-            kwargs[info_parameter.name] = strawberry_info
-        return field.get_result(source, info=strawberry_info, args=args, kwargs=kwargs)
+        for name in plan.source_names:
+            kwargs[name] = source
+        if plan.info_name is not None:
+            kwargs[plan.info_name] = strawberry_info
+        if plan.passes_self:
+            return plan.call(source, **kwargs)
+        return plan.call(**kwargs)
 
     # -------------------------------------------------------------- completion
 

@@ -83,6 +83,11 @@ class FieldPlan:
     """For LEAF_ATTRIBUTE: the leaf's serializer, with identity fast paths."""
     non_null: bool = False
     has_arguments: bool = False
+    call: Callable[..., Any] | None = None
+    """For RESOLVER: the resolver's function, and how it takes source and info."""
+    passes_self: bool = False
+    source_names: tuple[str, ...] = ()
+    info_name: str | None = None
     children: dict[str, list[FieldPlan]] = field(default_factory=dict)
     """Sub-selection plans per runtime object type name, built on first use."""
 
@@ -196,6 +201,8 @@ def field_plan(
         strawberry_field=strawberry_field,
         has_arguments=bool(field_def.args or node.arguments),
     )
+    if plan.mode is Mode.RESOLVER:
+        _bind_resolver(plan)
     if plan.mode in (Mode.LEAF_ATTRIBUTE, Mode.ATTRIBUTE):
         assert strawberry_field is not None
         plan.attribute = strawberry_field.python_name
@@ -204,6 +211,22 @@ def field_plan(
         leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         plan.serialize = leaf_serializer(leaf)
     return plan
+
+
+def _bind_resolver(plan: FieldPlan) -> None:
+    """What Strawberry's resolver wrapper works out on every call (see get_arguments)."""
+    assert plan.strawberry_field is not None
+    resolver = plan.strawberry_field.base_resolver
+    assert resolver is not None
+    if not callable(resolver.wrapped_func):
+        plan.mode = Mode.GENERIC  # Strawberry raises its own error for it
+        return
+    plan.call = resolver.wrapped_func
+    plan.passes_self = resolver.self_parameter is not None
+    plan.source_names = tuple(
+        p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None
+    )
+    plan.info_name = None if resolver.info_parameter is None else resolver.info_parameter.name
 
 
 def _mode(name: str, field_def: GraphQLField, strawberry_field: StrawberryField | None) -> Mode:
