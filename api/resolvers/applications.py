@@ -10,16 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from api.db.models import ExitApplication
 from api.db.repositories import applications as app_repo
 from api.db.repositories import households as household_repo
+from api.db.views import ApplicationView
 from api.resolvers.context import VERSIONS, Context
 from api.resolvers.lookahead import arguments_under
 
 _VERSIONED = frozenset({"currentStage", "stages", "nextStep", "procedure"})
 
 
-async def prefetch(info: Any, rows: Sequence[ExitApplication], path: tuple[str, ...]) -> None:
+async def prefetch(info: Any, rows: Sequence[ApplicationView], path: tuple[str, ...]) -> None:
     """``path`` leads from the list field to the application (``()`` or ``("edges", "node")``)."""
     if not rows:
         return

@@ -25,7 +25,6 @@ from api.db.models import (
     Member,
     Objection,
     ProcedureVersion,
-    StageRecord,
     VillageDesignationRow,
 )
 from api.db.models import Household as HouseholdRow
@@ -33,6 +32,7 @@ from api.db.repositories import applications as app_repo
 from api.db.repositories import changes as change_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
+from api.db.views import HouseholdView, StageRecordView
 from api.domain.income import HouseholdAccounts
 from api.domain.jurisdictions import Scope
 from api.domain.roles import PUBLIC_SCOPE, Principal
@@ -66,9 +66,9 @@ class Context:
     plain_http_webhooks: bool = True
     accounts: dict[tuple[int, int], HouseholdAccounts] = field(init=False, default_factory=dict)
     """(year, household id) -> accounts fetched with a page (see resolvers/lookahead.py)."""
-    prefetched_records: dict[int, list[StageRecord]] = field(init=False, default_factory=dict)
+    prefetched_records: dict[int, list[StageRecordView]] = field(init=False, default_factory=dict)
     """Application id -> stage records fetched with a list (resolvers/applications.py)."""
-    prefetched_households: dict[str, HouseholdRow | None] = field(init=False, default_factory=dict)
+    prefetched_households: dict[str, HouseholdView | None] = field(init=False, default_factory=dict)
     """Registry number -> household fetched with a list of applications."""
     planned: bool = True
     """Whether operations run on their plans (api/execution); False: graphql-core alone."""
@@ -195,14 +195,14 @@ class HouseholdLoaders:
             found = await context.read(lambda s: household_repo.by_ids(s, ids, scope=scope))
             return [found.get(i) for i in ids]
 
-        async def by_registry_no(keys: Sequence[str]) -> list[HouseholdRow | None]:
+        async def by_registry_no(keys: Sequence[str]) -> list[HouseholdView | None]:
             found = await context.read(
                 lambda s: household_repo.by_registry_nos(s, keys, scope=scope)
             )
             return [found.get(k) for k in keys]
 
         self.members: DataLoader[int, list[Member]] = DataLoader(members)
-        self.by_registry_no: DataLoader[str, HouseholdRow | None] = DataLoader(by_registry_no)
+        self.by_registry_no: DataLoader[str, HouseholdView | None] = DataLoader(by_registry_no)
         self.by_id: DataLoader[int, HouseholdRow | None] = DataLoader(by_id)
         self._accounts: dict[int, DataLoader[int, HouseholdAccounts]] = {}
         self._checks: dict[int, DataLoader[int, StandardCheck | None]] = {}
@@ -243,7 +243,7 @@ class ApplicationLoaders:
         read = context.read
         scope = context.scope
 
-        async def records(ids: Sequence[int]) -> list[list[StageRecord]]:
+        async def records(ids: Sequence[int]) -> list[list[StageRecordView]]:
             found = await read(lambda s: app_repo.records_for(s, ids))
             return [found[i] for i in ids]
 
@@ -270,7 +270,7 @@ class ApplicationLoaders:
             found = await read(lambda s: app_repo.by_ids(s, ids, scope=scope))
             return [found.get(i) for i in ids]
 
-        self.records: DataLoader[int, list[StageRecord]] = DataLoader(records)
+        self.records: DataLoader[int, list[StageRecordView]] = DataLoader(records)
         self.objections: DataLoader[int, list[Objection]] = DataLoader(objections)
         self.evidence: DataLoader[int, list[Evidence]] = DataLoader(evidence)
         self.version: DataLoader[int, ProcedureVersion | None] = DataLoader(versions)

@@ -10,10 +10,10 @@ import strawberry
 from strawberry import relay
 
 from api.db.models import Evidence as EvidenceRow
-from api.db.models import ExitApplication as ApplicationRow
 from api.db.models import Objection as ObjectionRow
 from api.db.models import StageRecord as RecordRow
 from api.db.repositories import applications as app_repo
+from api.db.views import ApplicationView, StageRecordView
 from api.domain.engine import Status
 from api.domain.procedures import Decision, EvidenceKind, Procedure, Stage, SubjectProcedure
 from api.domain.register import CountyDesignation, SubjectKind
@@ -84,7 +84,7 @@ class StageRecord(relay.Node):
         return await node_loading.resolve(info, RecordRow, node_ids, cls.of)
 
     @classmethod
-    def of(cls, row: RecordRow) -> StageRecord:
+    def of(cls, row: StageRecordView) -> StageRecord:
         return cls(
             id=row.id,
             stage=row.stage,
@@ -165,7 +165,7 @@ class ExitApplication(relay.Node):
     version_id: strawberry.Private[int]
 
     @classmethod
-    def of(cls, row: ApplicationRow) -> ExitApplication:
+    def of(cls, row: ApplicationView) -> ExitApplication:
         return cls(
             id=row.id,
             subject_kind=row.subject_kind,

@@ -9,10 +9,10 @@ from typing import cast
 import strawberry
 from strawberry import relay
 
-from api.db.models import Household as HouseholdRow
 from api.db.models import Jurisdiction as JurisdictionRow
 from api.db.models import Member as MemberRow
 from api.db.repositories import households as household_repo
+from api.db.views import HouseholdView
 from api.domain.jurisdictions import Level
 from api.domain.register import (
     Education,
@@ -173,7 +173,7 @@ class Household(relay.Node):
     raw_phone: strawberry.Private[str | None]
 
     @classmethod
-    def of(cls, row: HouseholdRow) -> Household:
+    def of(cls, row: HouseholdView) -> Household:
         return cls(
             raw_phone=row.phone,
             id=row.id,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import ExitApplication
 from api.db.repositories import applications as app_repo
 from api.db.repositories.applications import WaitingStage
+from api.db.views import ApplicationView
 from api.domain.roles import Principal, Role
 from api.procedure_files import ProcedureBook
 
@@ -34,7 +34,7 @@ def waiting_stages(book: ProcedureBook, role: Role) -> list[WaitingStage]:
 
 async def inbox(
     session: AsyncSession, book: ProcedureBook, principal: Principal, *, first: int
-) -> list[ExitApplication]:
+) -> list[ApplicationView]:
     return await app_repo.waiting_on(
         session,
         scope=principal.read_scope(),

@@ -41,9 +41,9 @@ PERFORM = """mutation($input: PerformStageInput!, $key: String) {
   ... on Error { message } } }"""
 
 EXPECTED = {
-    # the holding check at the request's start; the read; the one-statement write, which
-    # commits by itself (no BEGIN, no COMMIT)
-    "postgresql": ["SELECT", "SELECT", "WITH"],
+    # the read; the one-statement write, which commits by itself (no BEGIN, no COMMIT).
+    # The request's holding check reads nothing: the policy watch keeps its version.
+    "postgresql": ["SELECT", "WITH"],
     # the same, each transaction with its explicit BEGIN, and the ORM's flush for the write:
     # the application, its record, each piece of evidence, the ledger event; one COMMIT
     "sqlite": ["BEGIN", "SELECT", "BEGIN", "SELECT", "UPDATE", *["INSERT"] * 4, "COMMIT"],

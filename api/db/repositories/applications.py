@@ -39,7 +39,16 @@ from api.db.models import (
     StageRecord,
     VillageIndicators,
 )
-from api.db.repositories.scoping import in_scope, in_subtree
+from api.db.repositories.scoping import (
+    ScopeShape,
+    in_scope,
+    in_scope_bound,
+    in_subtree,
+    scope_shape,
+    scope_values,
+)
+from api.db.statements import shaped
+from api.db.views import ApplicationView, StageRecordView
 from api.domain.history import ATTACHING_ACTIONS, Entry
 from api.domain.jurisdictions import Scope, prefix_range
 from api.domain.procedures import Decision
@@ -342,13 +351,19 @@ async def facilities(
     }
 
 
-async def records_for(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[StageRecord]]:
-    rows = await session.scalars(
-        select(StageRecord)
-        .where(StageRecord.application_id.in_(ids))
-        .order_by(StageRecord.application_id, StageRecord.id)
-    )
-    grouped: dict[int, list[StageRecord]] = {i: [] for i in ids}
+_RECORDS = (
+    select(StageRecord.__table__)
+    .where(StageRecord.__table__.c.application_id.in_(bindparam("ids", expanding=True)))
+    .order_by(StageRecord.__table__.c.application_id, StageRecord.__table__.c.id)
+)
+
+
+async def records_for(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, list[StageRecordView]]:
+    """Each application's history, oldest first, as rows (no ORM instances: api/db/views.py)."""
+    rows = await session.execute(_RECORDS, {"ids": list(ids)})
+    grouped: dict[int, list[StageRecordView]] = {i: [] for i in ids}
     for row in rows:
         grouped[row.application_id].append(row)
     return grouped
@@ -444,23 +459,30 @@ def _waiting_at(stages: tuple[WaitingStage, ...]) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
+@shaped
+def _waiting_on(scope: ScopeShape, stages: tuple[WaitingStage, ...]) -> Select[Any]:
+    table = ExitApplication.__table__
+    return (
+        select(table)
+        .join(ProcedureVersion, ProcedureVersion.id == table.c.procedure_version_id)
+        .where(
+            in_scope_bound(table.c.unit_code, scope),
+            table.c.status.in_(["in_progress", "objected"]),
+            _waiting_at(stages),
+        )
+        .order_by(table.c.updated_at, table.c.id)
+        .limit(bindparam("first"))
+    )
+
+
 async def waiting_on(
     session: AsyncSession, *, scope: Scope, stages: Sequence[WaitingStage], first: int
-) -> list[ExitApplication]:
-    """Open applications in scope waiting at one of ``stages``, oldest first."""
+) -> list[ApplicationView]:
+    """Open applications in scope waiting at one of ``stages``, oldest first (as rows)."""
     if not stages:
         return []
-    rows = await session.scalars(
-        select(ExitApplication)
-        .join(ProcedureVersion, ProcedureVersion.id == ExitApplication.procedure_version_id)
-        .where(
-            in_scope(ExitApplication.unit_code, scope),
-            ExitApplication.status.in_(["in_progress", "objected"]),
-            _waiting_at(tuple(stages)),
-        )
-        .order_by(ExitApplication.updated_at, ExitApplication.id)
-        .limit(first)
-    )
+    statement = _waiting_on(scope_shape(scope), tuple(stages))
+    rows = await session.execute(statement, {"first": first} | scope_values(scope))
     return list(rows)
 
 

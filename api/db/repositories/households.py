@@ -20,6 +20,7 @@ from api.db.repositories.scoping import (
     subtree_values,
 )
 from api.db.statements import shaped
+from api.db.views import HouseholdView
 from api.domain.income import IncomeLine
 from api.domain.jurisdictions import Scope
 from api.domain.register import IncomeKind
@@ -93,13 +94,21 @@ async def by_ids(
     return {row.id: row for row in rows}
 
 
+@shaped
+def _by_registry_nos(scope: ScopeShape) -> Select[Any]:
+    table = Household.__table__
+    return select(table).where(
+        table.c.registry_no.in_(bindparam("keys", expanding=True)),
+        in_scope_bound(table.c.village_code, scope),
+    )
+
+
 async def by_registry_nos(
     session: AsyncSession, keys: Sequence[str], *, scope: Scope
-) -> dict[str, Household]:
-    rows = await session.scalars(
-        select(Household).where(
-            Household.registry_no.in_(keys), in_scope(Household.village_code, scope)
-        )
+) -> dict[str, HouseholdView]:
+    """Households by registry number, as rows (no ORM instances: api/db/views.py)."""
+    rows = await session.execute(
+        _by_registry_nos(scope_shape(scope)), {"keys": list(keys)} | scope_values(scope)
     )
     return {row.registry_no: row for row in rows}
 
