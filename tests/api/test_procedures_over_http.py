@@ -307,7 +307,7 @@ async def test_heilongjiang_household_over_http(api: Api) -> None:
     assert team["proposeExitList"]["__typename"] == "NotPermittedError"
     data = await api.gql(PROPOSE, api.token(Role.VILLAGE_COMMITTEES, "23"), input=propose)
     (application,) = data["proposeExitList"]["list"]["applications"]
-    assert application["procedure"] == "heilongjiang v1"
+    assert application["procedure"] == "heilongjiang v2"
 
     inbox = await api.gql(
         "{ viewer { inbox { id nextStep { action } household { registryNo } } } }",
