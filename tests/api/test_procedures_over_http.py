@@ -243,6 +243,48 @@ async def evaluate(api: Api, application_id: str, assigner: str, province: str, 
     assert report["submitEvaluation"]["__typename"] == "ApplicationSuccess", report
 
 
+DRAW = """mutation($input: DrawSpotCheckInput!) { drawSpotCheck(input: $input) {
+  __typename ... on SpotCheckSuccess { spotCheck { id sample { subjectKey } } }
+  ... on Error { message } } }"""
+RECORD = """mutation($input: RecordSpotCheckFindingsInput!) {
+  recordSpotCheckFindings(input: $input) {
+  __typename ... on SpotCheckSuccess { spotCheck { complete } } ... on Error { message } } }"""
+
+
+async def spot_check(api: Api, application: dict[str, Any], token: str) -> None:
+    """The town draws from the applications waiting for its review and finds them sound."""
+    node = await api.gql(
+        "query($id: ID!) { node(id: $id) { ... on ExitApplication { unitCode year } } }",
+        token,
+        id=application["id"],
+    )
+    drawn = await api.gql(
+        DRAW,
+        token,
+        input={
+            "subjectKind": "HOUSEHOLD",
+            "basis": "AWAITING_REVIEW",
+            "unitCode": node["node"]["unitCode"],
+            "year": node["node"]["year"],
+            "count": 1,
+        },
+    )
+    made = drawn["drawSpotCheck"]["spotCheck"]
+    document = {"reference": "入户核查表", "sha256": hashlib.sha256(b"check").hexdigest()}
+    recorded = await api.gql(
+        RECORD,
+        token,
+        input={
+            "spotCheckId": made["id"],
+            "findings": [
+                {"subjectKey": s["subjectKey"], "result": "PASSED", "evidence": [document]}
+                for s in made["sample"]
+            ],
+        },
+    )
+    assert recorded["recordSpotCheckFindings"]["spotCheck"]["complete"] is True, recorded
+
+
 async def drive(api: Api, application: dict[str, Any], province: str) -> dict[str, Any]:
     """Follow nextStep to the end, alternating officials so no one does two stages running."""
     evaluations = 0
@@ -270,6 +312,9 @@ async def drive(api: Api, application: dict[str, Any], province: str) -> dict[st
             for k in step["stage"]["requiredEvidence"]
             if not (k == "NOTICE_POSTING" and step["notBefore"])
         ]
+        if "spot_check_record" in needed:  # cited from a recorded spot check
+            needed.remove("spot_check_record")
+            await spot_check(api, application, token)
         if "evaluation_report" in needed:  # an assigned evaluator supplies it
             needed.remove("evaluation_report")
             evaluations += 1
