@@ -81,10 +81,17 @@ def holding_unit(role: Role, unit: str) -> str:
     return unit[: CODE_LENGTHS[info.level]]
 
 
-async def walk(e: Env, cast: Cast, application: ExitApplication, flow: SubjectProcedure) -> Env:
-    """Drive an application from where it stands to its end, stage by stage."""
+async def walk(
+    e: Env,
+    cast: Cast,
+    application: ExitApplication,
+    flow: SubjectProcedure,
+    *,
+    until: str | None = None,
+) -> Env:
+    """Drive an application from where it stands to its end (or to stage ``until``)."""
     evaluated: list[str] = []
-    while application.status is exits.Status.IN_PROGRESS:
+    while application.status is exits.Status.IN_PROGRESS and application.stage != until:
         index = flow.index_of(application.stage)
         stage = flow.stages[index]
         done = await applications.performers(e.session, application.id)

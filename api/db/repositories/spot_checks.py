@@ -132,6 +132,7 @@ async def sampled(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[S
         select(SpotCheckSubject)
         .where(SpotCheckSubject.spot_check_id.in_(ids), SpotCheckSubject.sample_rank.is_not(None))
         .order_by(SpotCheckSubject.spot_check_id, SpotCheckSubject.sample_rank)
+        .execution_options(populate_existing=True)  # findings are written by UPDATE
     )
     for row in rows:
         found[row.spot_check_id].append(row)
