@@ -285,13 +285,18 @@ async def spot_check(api: Api, application: dict[str, Any], token: str) -> None:
     assert recorded["recordSpotCheckFindings"]["spotCheck"]["complete"] is True, recorded
 
 
-async def drive(api: Api, application: dict[str, Any], province: str) -> dict[str, Any]:
-    """Follow nextStep to the end, alternating officials so no one does two stages running."""
+async def drive(
+    api: Api, application: dict[str, Any], province: str, *, until: str | None = None
+) -> dict[str, Any]:
+    """Follow nextStep to the end (or to stage ``until``), alternating officials so no one
+    does two stages running."""
     evaluations = 0
     while application["nextStep"] is not None:
         step = application["nextStep"]
         role = Role(step["roles"][0].lower())
         stage = step["stage"]["code"]
+        if stage == until:
+            break
         token = api.token(role, province, other_than(application, role))
         if step["action"] == "POST_NOTICE":
             data = await api.gql(
