@@ -16,9 +16,10 @@ from api.db.repositories import applications
 from api.domain.procedures import Decision, EvidenceKind, SubjectProcedure
 from api.domain.register import ExitAttribute
 from api.domain.roles import Principal, Role
+from api.domain.spot_checks import Basis, Result
 from api.policy_files import standards
 from api.procedure_files import ProcedureBook, book
-from api.services import access, evaluations, exits, registry
+from api.services import access, evaluations, exits, registry, spot_checks
 from api.services.exits import Env, EvidenceInput
 
 T0 = datetime(2016, 11, 1, 9, 0, tzinfo=UTC)
@@ -80,10 +81,17 @@ def holding_unit(role: Role, unit: str) -> str:
     return unit[: CODE_LENGTHS[info.level]]
 
 
-async def walk(e: Env, cast: Cast, application: ExitApplication, flow: SubjectProcedure) -> Env:
-    """Drive an application from where it stands to its end, stage by stage."""
+async def walk(
+    e: Env,
+    cast: Cast,
+    application: ExitApplication,
+    flow: SubjectProcedure,
+    *,
+    until: str | None = None,
+) -> Env:
+    """Drive an application from where it stands to its end (or to stage ``until``)."""
     evaluated: list[str] = []
-    while application.status is exits.Status.IN_PROGRESS:
+    while application.status is exits.Status.IN_PROGRESS and application.stage != until:
         index = flow.index_of(application.stage)
         stage = flow.stages[index]
         done = await applications.performers(e.session, application.id)
@@ -91,6 +99,9 @@ async def walk(e: Env, cast: Cast, application: ExitApplication, flow: SubjectPr
         role = stage.roles_for(application.designation)[0]
         actor = await cast.pick(role, holding_unit(role, application.unit_code), not_=last)
         kinds = [k for k in stage.evidence if k is not EvidenceKind.EVALUATION_REPORT]
+        if stage.needs_spot_check:
+            kinds.remove(EvidenceKind.SPOT_CHECK_RECORD)
+            await spot_check_passing(e, actor, application)
         if EvidenceKind.EVALUATION_REPORT in stage.evidence:
             evaluator = await cast.pick(
                 Role.THIRD_PARTY_EVALUATOR,
@@ -128,6 +139,43 @@ async def walk(e: Env, cast: Cast, application: ExitApplication, flow: SubjectPr
         )
         e = later(e, days=1)
     return e
+
+
+async def spot_check_passing(e: Env, actor: Principal, application: ExitApplication) -> int:
+    """Draw a spot check of the applications waiting with ``application`` (its unit) and
+    record every sampled one as passed; the spot check's id."""
+    drawn = await spot_checks.draw(
+        e,
+        actor,
+        kind=application.subject_kind,
+        basis=Basis.AWAITING_REVIEW,
+        unit_code=application.unit_code,
+        year=application.year,
+        count=1,
+        seed=f"walk-{application.id}",
+    )
+    sample = (await spot_checks.samples(e.session, [drawn.id]))[drawn.id]
+    await spot_checks.record_findings(
+        e,
+        actor,
+        spot_check_id=drawn.id,
+        findings=[passed(row.subject_key) for row in sample],
+    )
+    return drawn.id
+
+
+def document(name: str) -> spot_checks.Document:
+    return spot_checks.Document(f"doc/{name}.pdf", hashlib.sha256(name.encode()).hexdigest())
+
+
+def passed(key: str) -> spot_checks.FindingInput:
+    return spot_checks.FindingInput(key, Result.PASSED, (), [document(f"入户核查-{key}")])
+
+
+def failed(key: str, *criteria: str, note: str | None = None) -> spot_checks.FindingInput:
+    return spot_checks.FindingInput(
+        key, Result.FAILED, criteria, [document(f"入户核查-{key}")], note=note
+    )
 
 
 async def household_village(session: AsyncSession, under: str = "230231101") -> str:

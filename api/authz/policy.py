@@ -29,6 +29,8 @@ class Action(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     MANAGE = "manage"
     IMPORT = "import"
+    DRAW = "draw"
+    RECORD = "record"
 
 
 def stage_object(

@@ -152,6 +152,31 @@ def raise_objection(procedure: SubjectProcedure, state: State, *, now: datetime)
     return replace(_back_to(state, current.objections_return_to), status=Status.OBJECTED)
 
 
+@dataclass(frozen=True, slots=True)
+class SentBack:
+    state: State
+    revoked: tuple[Effect, ...] = ()
+    """The exit's effects to undo: the subject had exited and is not exited any more."""
+
+
+def send_back(procedure: SubjectProcedure, state: State, *, to: str) -> SentBack | None:
+    """A failed spot check sends the application back to ``to`` for verification.
+
+    An exited application is reopened there and its exit's effects are revoked: the
+    exit is found wrong (错退), so the subject is counted poor again until it passes the
+    remaining stages once more, in the same application. One still running past ``to``
+    goes back to it. None when there is nothing to send back: the application ended
+    without an exit, awaits an objection's resolution, or is at or before ``to``
+    already. Who performed each stage is kept, so duties stay separated.
+    """
+    target = procedure.index_of(to)
+    if state.status is Status.EXITED:
+        return SentBack(_back_to(state, to), procedure.stages[-1].effects)
+    if state.status is Status.IN_PROGRESS and procedure.index_of(state.stage) > target:
+        return SentBack(_back_to(state, to))
+    return None
+
+
 def resolve_objection(state: State, *, upheld: bool) -> State:
     """Upheld: the subject does not exit. Dismissed: it continues from where it returned."""
     if state.status is not Status.OBJECTED:

@@ -48,6 +48,19 @@ def last_reset(entries: Iterable[Entry]) -> datetime | None:
     return max(times) if times else None
 
 
+def entered_at(entries: Iterable[Entry]) -> datetime | None:
+    """When the application arrived where it waits: the last approval that moved it on,
+    or the last time it was sent back (a return, an objection, a failed spot check)."""
+    times = [
+        e.at
+        for e in entries
+        if (e.action == "perform" and e.decision is Decision.APPROVE)
+        or e.decision is Decision.RETURN
+        or e.action == "objection"
+    ]
+    return max(times) if times else None
+
+
 def attached_since_reset(entries: Sequence[Entry], stage: str) -> frozenset[EvidenceKind]:
     """Evidence attached to ``stage`` ahead of its approval (evaluations, acknowledgments)
     since the application last entered the stage: a return or an objection asks for it

@@ -82,6 +82,11 @@ class Stage:
     def is_notice(self) -> bool:
         return self.notice_days is not None
 
+    @property
+    def needs_spot_check(self) -> bool:
+        """Its approval cites a recorded spot check covering the application."""
+        return EvidenceKind.SPOT_CHECK_RECORD in self.evidence
+
     def roles_for(self, designation: CountyDesignation | None) -> tuple[Role, ...]:
         """The roles that perform this stage for a subject of ``designation``."""
         if designation is not None and designation in self.roles_by_designation:
@@ -100,6 +105,9 @@ class SubjectProcedure:
     kind: SubjectKind
     checks: tuple[Check, ...]
     stages: tuple[Stage, ...]
+    spot_check_returns_to: str | None = None
+    """Where a failed spot check sends the application back for verification, even after
+    the subject exited; None: its subjects are not spot-checked."""
 
     def index_of(self, code: str) -> int:
         for index, stage in enumerate(self.stages):
@@ -175,7 +183,42 @@ def _subject(kind: SubjectKind, data: Any, path: tuple[str, ...]) -> SubjectProc
         raise ValidationFailed("stage codes repeat", path=(*path, "stages"))
     if not stages[0].on_list:
         raise ValidationFailed("the first stage proposes a list", path=(*path, "stages", "0"))
-    return SubjectProcedure(kind=kind, checks=checks, stages=tuple(stages))
+    returns_to = _spot_check_returns_to(kind, entry, stages, path)
+    return SubjectProcedure(
+        kind=kind, checks=checks, stages=tuple(stages), spot_check_returns_to=returns_to
+    )
+
+
+SPOT_CHECKED = (SubjectKind.HOUSEHOLD, SubjectKind.VILLAGE)
+
+
+def _spot_check_returns_to(
+    kind: SubjectKind, entry: Mapping[Any, Any], stages: list[Stage], path: tuple[str, ...]
+) -> str | None:
+    """``spot_check_returns_to`` names a stage; a stage needing a spot check comes after it."""
+    target = entry.get("spot_check_returns_to")
+    here = (*path, "spot_check_returns_to")
+    codes = [s.code for s in stages]
+    if target is not None:
+        if kind not in SPOT_CHECKED:
+            raise ValidationFailed(f"{kind} subjects are not spot-checked", path=here)
+        if target not in codes:
+            raise ValidationFailed(f"{target!r} is not a stage of this procedure", path=here)
+    for index, stage in enumerate(stages):
+        if not stage.needs_spot_check:
+            continue
+        at = (*path, "stages", str(index), "evidence")
+        if target is None:
+            raise ValidationFailed(
+                "a stage needing a spot_check_record needs spot_check_returns_to", path=here
+            )
+        if stage.on_list or stage.is_notice or index <= codes.index(str(target)):
+            raise ValidationFailed(
+                "a spot_check_record is needed by a single-subject stage after "
+                "spot_check_returns_to, not by a list or notice stage",
+                path=at,
+            )
+    return None if target is None else str(target)
 
 
 def _stage(data: Any, earlier: list[str], path: tuple[str, ...]) -> Stage:

@@ -22,6 +22,7 @@ from api.schema.errors import AnyError
 from api.schema.procedures import ExitApplication, ExitList, Objection
 from api.schema.register_import import RegisterMutations
 from api.schema.running import KEY, run
+from api.schema.spot_checks import SpotCheckMutations
 from api.schema.types import Household
 from api.schema.webhooks import WebhookMutations
 from api.services import access, evaluations, exits, sync
@@ -112,7 +113,7 @@ def _app_id(value: relay.GlobalID) -> int:
 
 
 @strawberry.type
-class Mutation(WebhookMutations, RegisterMutations):
+class Mutation(WebhookMutations, RegisterMutations, SpotCheckMutations):
     @strawberry.mutation(description="Propose a list (the procedure's first stage).")
     async def propose_exit_list(
         self,

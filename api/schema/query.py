@@ -10,6 +10,7 @@ from api.db.repositories import standards as standard_repo
 from api.domain.jurisdictions import validate_code
 from api.schema import changes as change_schema
 from api.schema import connections, notices
+from api.schema import spot_checks as spot_check_schema
 from api.schema.changes import ChangePage
 from api.schema.connections import (
     ApplicationConnection,
@@ -18,6 +19,7 @@ from api.schema.connections import (
 )
 from api.schema.details import PovertyStandard
 from api.schema.notices import PostedNoticePage
+from api.schema.spot_checks import SpotCheckPage
 from api.schema.types import Info, Jurisdiction
 from api.schema.viewer import Viewer, viewer_of
 from api.schema.webhooks import WebhookSubscriptionType, subscriptions
@@ -64,6 +66,15 @@ class Query:
         under: str | None = None,
     ) -> ChangePage:
         return await change_schema.changes(info, after=after, first=first, kinds=kinds, under=under)
+
+    @strawberry.field(
+        description="Spot checks (抽查) in your jurisdiction, newest first, with frame, seed, "
+        "sample and findings (township, county, municipal and provincial officials, inspectors)."
+    )
+    async def spot_checks(
+        self, info: Info, under: str | None = None, first: int = 20, after: str | None = None
+    ) -> SpotCheckPage:
+        return await spot_check_schema.page(info, under=under, first=first, after=after)
 
     @strawberry.field(description="Integrators: webhook subscriptions in your jurisdiction.")
     async def webhook_subscriptions(self, info: Info) -> list[WebhookSubscriptionType]:

@@ -68,6 +68,51 @@ async def apply_effects(env: Env, application: ExitApplication, effects: Sequenc
             )
 
 
+async def revoke_effects(
+    env: Env,
+    application: ExitApplication,
+    effects: Sequence[Effect],
+    *,
+    cause: dict[str, object],
+) -> None:
+    """Undo an exit's effects (a failed spot check found it wrong) and tell the national
+    system: the household is registered poor again, or the village's exit mark is lifted.
+    ``cause`` (the spot check and what failed) goes into the event."""
+    for effect in effects:
+        if effect is Effect.DEREGISTER_HOUSEHOLD:
+            household = await env.session.get(Household, application.household_id)
+            assert household is not None
+            exited_year = household.exited_year
+            household.exit_attribute = ExitAttribute.NOT_EXITED
+            household.exited_year = None
+            payload: dict[str, object] = {
+                "registryNo": household.registry_no,
+                "exitAttribute": household.exit_attribute.value,
+                "revokedExitYear": exited_year,
+            }
+            unit = household.village_code
+        elif effect is Effect.MARK_VILLAGE_EXITED:
+            village = await env.session.get(VillageDesignationRow, application.subject_key)
+            assert village is not None
+            payload = {
+                "villageCode": village.village_code,
+                "revokedExitedOn": village.exited_on.isoformat() if village.exited_on else None,
+            }
+            village.exited_on = None
+            unit = village.village_code
+        else:
+            raise InvalidTransition(f"a spot check does not revoke {effect}")
+        await outbox.emit(
+            env.session,
+            kind=outbox.ChangeKind.EXIT_REVOKED,
+            subject_kind=str(application.subject_kind),
+            subject_key=application.subject_key,
+            unit_code=unit,
+            now=env.now,
+            payload={**payload, "year": application.year, **cause},
+        )
+
+
 async def _mark_exited(
     env: Env,
     application: ExitApplication,

@@ -22,6 +22,8 @@ class ChangeKind(StrEnum):
     RETURNED_TO_POVERTY = "returned_to_poverty"
     OBJECTION_RESOLVED = "objection_resolved"
     MEMBERS_CHANGED = "household_members_changed"
+    EXIT_REVOKED = "exit_revoked"
+    """A spot check found an exit wrong: the subject is registered poor again (错退)."""
 
 
 async def emit(

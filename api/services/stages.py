@@ -21,7 +21,7 @@ from api.errors import (
     InvalidTransition,
     ValidationFailed,
 )
-from api.services import access
+from api.services import access, spot_checks
 from api.services.effects import apply_effects
 from api.services.proposals import still_meets
 from api.services.workflow import (
@@ -105,11 +105,27 @@ async def perform(
                 "(submitEvaluation), not from the stage's performer",
                 path=("evidence",),
             )
+        if any(item.kind is EvidenceKind.SPOT_CHECK_RECORD for item in evidence):
+            raise ValidationFailed(
+                "a spot_check_record is cited from a recorded spot check (drawSpotCheck, "
+                "recordSpotCheckFindings), not given by the stage's performer",
+                path=("evidence",),
+            )
         if decision is Decision.APPROVE and stage == flow.stages[0].code:
             await still_meets(env, application, flow)
+        cited: list[EvidenceInput] = []
+        state = step.state()
+        if (
+            decision is Decision.APPROVE
+            and current.needs_spot_check
+            and state.stage == stage
+            and state.status is Status.IN_PROGRESS
+        ):
+            cited = [await spot_checks.covering_record(session, step, current)]
+        evidence = [*evidence, *cited]
         outcome = engine.perform(
             flow,
-            step.state(),
+            state,
             stage=stage,
             actor=principal.subject,
             decision=decision,

@@ -16,6 +16,7 @@ from api.db.models.procedures import (
     StageRecord,
 )
 from api.db.models.register import Assessment, Household, IncomeRecord, Member
+from api.db.models.spot_checks import SpotCheck, SpotCheckSubject
 from api.db.models.standards import PovertyStandard
 from api.db.models.villages import VillageIndicators
 from api.db.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -42,6 +43,8 @@ __all__ = [
     "PovertyStandard",
     "ProcedureVersion",
     "RoleAssignment",
+    "SpotCheck",
+    "SpotCheckSubject",
     "StageRecord",
     "SyncAck",
     "VillageDesignationRow",
