@@ -3,7 +3,7 @@
 Without it every request reads the stored policy version (one round trip) to learn
 whether its cached holdings and decisions still stand. Role changes bump the version
 (api/services/access.py), and a trigger on ``policy_state`` notifies every change, made
-by the application or by hand (migration 0007); PostgreSQL delivers it at commit. The
+by the application or by hand (migration 0008); PostgreSQL delivers it at commit. The
 watch LISTENs on its own connection and hands each version to the Authorizer, which then
 trusts it (``Authorizer.watched``) for reads and reads nothing per request.
 

@@ -228,7 +228,7 @@ async def _bump(session: AsyncSession, authorizer: Authorizer | None = None) -> 
     """
     if authorizer is not None:
         authorizer.watched = False
-    # On PostgreSQL a trigger announces the new version at commit (migration 0007).
+    # On PostgreSQL a trigger announces the new version at commit (migration 0008).
     await session.execute(
         update(PolicyState).where(PolicyState.id == 1).values(version=PolicyState.version + 1)
     )
