@@ -300,7 +300,7 @@ def _objection(
     measure = "户" if kind is SubjectKind.HOUSEHOLD else "对象"
     return (
         f"{word}期间，任何单位和个人对名单中的{label}有异议的，可向{bodies}反映，也可在网上提出。",
-        f"网上提出异议：向本系统的GraphQL接口提交raiseObjection，applicationId"
+        f"网上提出异议：向本系统的GraphQL接口（/graphql）提交raiseObjection，applicationId"
         f"填写该{measure}的异议受理编号，content填写异议内容；无需登录，可不具名。",
         f"异议提出后，该{measure}的退出程序即行暂停，由{bodies}组织{resolvers.zh}，"
         "核实处理结果记录在案；名单中其他对象不受影响。",

@@ -341,6 +341,7 @@ async def test_an_objection_takes_the_household_off_the_public_board(board: Boar
         (Role.THIRD_PARTY_EVALUATOR, HEXIN[:6]),  # reads only what it is assigned
         (Role.VILLAGE_COMMITTEES, LIHUA),  # the next village
         (Role.VILLAGE_COMMITTEES, LANSHAN),  # another province
+        (Role.FIRST_SECRETARY, HEXIN),  # a valid token whose holding is not recorded
     ],
 )
 async def test_once_down_a_notice_is_not_found_for_the_public_and_outsiders(
