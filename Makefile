@@ -15,7 +15,7 @@ venv: system-deps $(STAMP)
 system-deps:
 	@scripts/system-deps
 
-$(STAMP): pyproject.toml scripts/system-deps
+$(STAMP): pyproject.toml
 	@scripts/system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing tuopin and its dependencies into $(VENV) ..."
