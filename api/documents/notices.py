@@ -36,7 +36,12 @@ def _template() -> Template:
 
 
 def render_html(notice: Notice) -> str:
-    return _template().render(notice=notice, word=KIND_ZH[notice.kind], key=str(notice.key))
+    return _template().render(
+        notice=notice,
+        word=KIND_ZH[notice.kind],
+        key=str(notice.key),
+        objections=notice.days is not None,  # only a running notice takes them online
+    )
 
 
 class _PdfCache:

@@ -5,6 +5,10 @@ village committees post a village's proposed household exits on the board togeth
 one ``postNotice`` per household. A subject posted again later (after an objection was
 dismissed and it was verified anew) is on a new notice, with its own dates.
 
+An announcement without a period (Heilongjiang's 公告退出: "经公示无异议后，公告退出")
+is posted when its stage is approved: it shows the subjects approved at it that day, its
+date and whom to tell of a doubt, and takes no objections through the API (nothing runs).
+
 Public notices show a household by its head's name and villager group, and a village
 or county by its name. ID numbers and phones never appear: nothing here receives them.
 Pure: no IO, and time comes in as arguments.
@@ -20,7 +24,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from api.domain.jurisdictions import Level, ancestors, contains, level_of
-from api.domain.procedures import Stage, SubjectProcedure
+from api.domain.procedures import Effect, EvidenceKind, Stage, SubjectProcedure
 from api.domain.register import SubjectKind
 from api.domain.roles import ROLES, Role
 
@@ -99,6 +103,11 @@ def kind_of(stage: Stage) -> NoticeKind:
     return NoticeKind.ANNOUNCEMENT if "公告" in stage.zh else NoticeKind.NOTICE
 
 
+def posts_document(stage: Stage) -> bool:
+    """Whether the stage posts a notice: it runs one, or it is approved with a posting."""
+    return stage.is_notice or EvidenceKind.NOTICE_POSTING in stage.evidence
+
+
 _KEY = re.compile(r"(\d{1,18})-([a-z][a-z0-9_]{0,49})-(\d{8})")
 
 
@@ -149,7 +158,9 @@ class PostedSubject:
     head_name: str | None
     villager_group: str | None
     posted_at: datetime
-    ends_at: datetime
+    """When its notice was posted; for an announcement without a period, when approved."""
+    ends_at: datetime | None
+    """When its notice period ends; None without a period."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +182,7 @@ class NoticeFacts:
 class NoticeRow:
     number: int
     cells: tuple[str, ...]
-    """One cell per column after 序号, the objection reference last."""
+    """One cell per column after 序号 (the objection reference last, if any)."""
     subject: PostedSubject
 
 
@@ -190,10 +201,11 @@ class Notice:
     columns: tuple[str, ...]
     rows: tuple[NoticeRow, ...]
     starts_on: date
-    ends_on: date
-    days: int
+    ends_on: date | None
+    days: int | None
+    """The notice period; None for an announcement without one."""
     period: str
-    """公示期：2016年10月8日至2016年10月15日，共7天。"""
+    """公示期：2016年10月8日至2016年10月15日，共7天。 (公告日期：… without a period.)"""
     objection: tuple[str, ...]
     """How to object: paragraphs, the responsible units and the online channel named."""
     responsible: tuple[str, ...]
@@ -205,26 +217,33 @@ class Notice:
 _MEASURE = {SubjectKind.HOUSEHOLD: "户", SubjectKind.VILLAGE: "个", SubjectKind.COUNTY: "个"}
 
 
+_EFFECT_ZH = {
+    Effect.DEREGISTER_HOUSEHOLD: "在全国扶贫开发信息系统贫困人口中销号",
+    Effect.MARK_VILLAGE_EXITED: "在全国扶贫开发信息系统中进行脱贫出列标注",
+}
+
+
 def compose(facts: NoticeFacts) -> Notice:
     """The notice of ``facts``: title, wording, table, dates and how to object."""
     flow = facts.flow
     stage = flow.stages[flow.index_of(facts.key.stage)]
-    assert stage.notice_days is not None, "only notice stages post notices"
+    assert posts_document(stage), f"stage {stage.code} posts no notice"
     assert facts.subjects, "a notice shows at least one subject"
     kind = kind_of(stage)
     word = KIND_ZH[kind]
+    days = stage.notice_days
     unit_name = full_name(facts.unit_path)
     place = facts.unit_path[-1].place
-    starts = min(s.posted_at for s in facts.subjects)
-    ends = max(s.ends_at for s in facts.subjects)
-    columns, rows = _table(facts)
+    starts = china_date(min(s.posted_at for s in facts.subjects))
+    ends = None if days is None else china_date(max(_ends(s) for s in facts.subjects))
+    columns, rows = _table(facts, objections=days is not None)
     resolvers = _resolving_stage(flow, stage)
     responsible = tuple(
         dict.fromkeys(body_name(role, facts.unit_path) for role in resolvers.all_roles())
     )
-    issuer = issuer_name(stage.roles[0], facts.unit_path)
     count = f"共{len(rows)}{_MEASURE[flow.kind]}"
     before = "、".join(s.zh for s in flow.stages[: flow.index_of(stage.code)])
+    effects = "，".join(_EFFECT_ZH[e] for e in stage.effects if e in _EFFECT_ZH)
     if kind is NoticeKind.NOTICE:
         title = f"{place}{facts.year}年拟退出{facts.subject_label}名单公示"
         intro = (
@@ -235,8 +254,22 @@ def compose(facts: NoticeFacts) -> Notice:
         title = f"{place}{facts.year}年{facts.subject_label}退出公告"
         intro = (
             f"根据《{facts.procedure_title}》，经{before}，现将{unit_name}{facts.year}年"
-            f"退出{facts.subject_label}名单予以公告（{count}）。"
+            f"退出{facts.subject_label}名单予以公告（{count}）"
         )
+        if effects and days is None:
+            intro += f"，并{effects}。"
+        elif effects:
+            intro += f"；公告期满无异议的，{effects}。"
+        else:
+            intro += "。"
+    if ends is None:
+        period = f"{word}日期：{chinese_date(starts)}。"
+        objection: tuple[str, ...] = (
+            f"对{word}内容有异议的，可向{'、'.join(responsible)}反映，受理单位应当核实处理。",
+        )
+    else:
+        period = f"{word}期：{chinese_date(starts)}至{chinese_date(ends)}，共{days}天。"
+        objection = _objection(word, facts.subject_label, responsible, resolvers, flow.kind)
     return Notice(
         key=facts.key,
         kind=kind,
@@ -247,21 +280,26 @@ def compose(facts: NoticeFacts) -> Notice:
         intro=intro,
         columns=columns,
         rows=rows,
-        starts_on=china_date(starts),
-        ends_on=china_date(ends),
-        days=stage.notice_days,
-        period=(
-            f"{word}期：{chinese_date(china_date(starts))}至{chinese_date(china_date(ends))}，"
-            f"共{stage.notice_days}天。"
-        ),
-        objection=_objection(word, facts.subject_label, responsible, resolvers, flow.kind),
+        starts_on=starts,
+        ends_on=ends,
+        days=days,
+        period=period,
+        objection=objection,
         responsible=responsible,
-        issuer=issuer,
-        issued_on=chinese_date(china_date(starts)),
+        issuer=issuer_name(stage.roles[0], facts.unit_path),
+        issued_on=chinese_date(starts),
     )
 
 
-def _table(facts: NoticeFacts) -> tuple[tuple[str, ...], tuple[NoticeRow, ...]]:
+def _ends(subject: PostedSubject) -> datetime:
+    assert subject.ends_at is not None, "a notice with a period has subjects with an end"
+    return subject.ends_at
+
+
+def _table(
+    facts: NoticeFacts, *, objections: bool
+) -> tuple[tuple[str, ...], tuple[NoticeRow, ...]]:
+    """The columns and rows; the objection reference last while objections are taken."""
     depth = len(facts.unit_path)
     subjects = sorted(facts.subjects, key=lambda s: s.application_id)
     within = [full_name(s.path[depth:]) for s in subjects]
@@ -276,11 +314,14 @@ def _table(facts: NoticeFacts) -> tuple[tuple[str, ...], tuple[NoticeRow, ...]]:
     else:
         columns = ("名称",)
         cells = [(w or s.path[-1].place,) for s, w in zip(subjects, within, strict=True)]
+    if objections:
+        columns = (*columns, "异议受理编号")
+        cells = [(*row, subject.reference) for row, subject in zip(cells, subjects, strict=True)]
     rows = tuple(
-        NoticeRow(number, (*row, subject.reference), subject)
+        NoticeRow(number, row, subject)
         for number, (row, subject) in enumerate(zip(cells, subjects, strict=True), start=1)
     )
-    return ("序号", *columns, "异议受理编号"), rows
+    return ("序号", *columns), rows
 
 
 def _resolving_stage(flow: SubjectProcedure, stage: Stage) -> Stage:

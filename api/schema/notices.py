@@ -105,12 +105,12 @@ class Notice(relay.Node):
     def starts_on(self) -> date:
         return self.notice.starts_on
 
-    @strawberry.field(description="The day it ends, in China.")
-    def ends_on(self) -> date:
+    @strawberry.field(description="The day it ends, in China; null without a period.")
+    def ends_on(self) -> date | None:
         return self.notice.ends_on
 
-    @strawberry.field
-    def notice_days(self) -> int:
+    @strawberry.field(description="Null for an announcement without a period (Heilongjiang).")
+    def notice_days(self) -> int | None:
         return self.notice.days
 
     @strawberry.field(description="公示期：2016年10月8日至2016年10月15日，共7天。")

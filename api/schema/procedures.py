@@ -14,9 +14,9 @@ from api.db.models import ExitApplication as ApplicationRow
 from api.db.models import Objection as ObjectionRow
 from api.db.models import StageRecord as RecordRow
 from api.db.repositories import applications as app_repo
-from api.db.repositories.notices import POSTING
+from api.db.repositories.notices import PERFORMING, POSTING
 from api.domain.engine import Status
-from api.domain.notices import NoticeKey
+from api.domain.notices import NoticeKey, posts_document
 from api.domain.procedures import Decision, EvidenceKind, Procedure, Stage, SubjectProcedure
 from api.domain.register import CountyDesignation, SubjectKind
 from api.domain.roles import Role
@@ -297,7 +297,16 @@ class ExitApplication(relay.Node):
         records = info.context.prefetched_records.get(self.id)
         if records is None:
             records = await info.context.loaders.application.records.load(self.id)
-        keys = [NoticeKey.of(self.list_id, r.stage, r.at) for r in records if r.action == POSTING]
+        _, flow = await self._flow(info)
+        on_approval = {s.code for s in flow.stages if posts_document(s) and not s.is_notice}
+        keys = [
+            NoticeKey.of(self.list_id, r.stage, r.at)
+            for r in records
+            if r.action == POSTING
+            or (
+                r.stage in on_approval and r.action == PERFORMING and r.decision == Decision.APPROVE
+            )
+        ]
         return await notices_of(info, keys)
 
     @strawberry.field

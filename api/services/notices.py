@@ -3,7 +3,8 @@
 The public (and any caller whose jurisdiction does not contain every subject of the
 notice) reads a notice while it is on the board: while at least one of its subjects'
 notices runs, and then only the subjects still on it (one withdrawn by an objection is
-off the board). Officials whose jurisdiction contains every subject (that is, the
+off the board). An announcement without a period is never on the board here: its
+officials print and post it. Officials whose jurisdiction contains every subject (that is, the
 notice's unit: the deepest unit containing them all) read it at any time, past ones
 included, as it was posted. Anything else is not found: a notice not on the board is no
 more public than the applications behind it.
@@ -17,7 +18,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import ExitApplication
-from api.db.repositories import applications as app_repo
 from api.db.repositories import notices as notice_repo
 from api.domain.engine import Status
 from api.domain.jurisdictions import ancestors
@@ -29,6 +29,7 @@ from api.domain.notices import (
     Unit,
     common_unit,
     compose,
+    posts_document,
 )
 from api.domain.register import ZH, SubjectKind, VillageDesignation
 from api.domain.roles import PUBLIC_SCOPE, Principal
@@ -47,16 +48,18 @@ async def find(
     reference: Reference,
 ) -> Notice | None:
     """The notice ``key`` names as the caller may read it, or None."""
-    found = await notice_repo.posted(session, key)
+    found = await notice_repo.list_of(session, key.list_id)
     if found is None:
         return None
-    exit_list = found.exit_list
-    procedure = snapshot(await app_repo.version(session, exit_list.procedure_version_id))
+    exit_list, version = found
+    procedure = snapshot(version)
     flow = procedure.for_kind(exit_list.subject_kind)
     stage = next((s for s in flow.stages if s.code == key.stage), None)
-    if stage is None or not stage.is_notice:
+    if stage is None or not posts_document(stage):
         return None
-    entries = found.entries
+    entries = await notice_repo.posted(session, key, on_approval=not stage.is_notice)
+    if not entries:
+        return None
     posted_in = [e.application.unit_code for e in entries]
     unit = common_unit(posted_in) or exit_list.unit_code
     scope = PUBLIC_SCOPE if principal is None else principal.read_scope()
@@ -64,7 +67,6 @@ async def find(
         entries = [e for e in entries if _on_board(e.application, key, now)]
         if not entries:
             return None
-    assert stage.notice_days is not None
     codes = [*ancestors(unit), unit]
     for entry in entries:
         codes += [*ancestors(entry.application.unit_code), entry.application.unit_code]
@@ -83,7 +85,9 @@ async def find(
             head_name=e.head_name,
             villager_group=e.villager_group,
             posted_at=e.posted_at,
-            ends_at=e.posted_at + timedelta(days=stage.notice_days),
+            ends_at=None
+            if stage.notice_days is None
+            else e.posted_at + timedelta(days=stage.notice_days),
         )
         for e in entries
     )

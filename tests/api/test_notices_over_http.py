@@ -397,6 +397,58 @@ async def test_the_units_officials_still_read_their_past_notice(
     assert history["node"]["notices"] == [{"number": board.number}]
 
 
+async def test_heilongjiangs_announcement_is_posted_on_approval_for_officials_only(
+    board: Board,
+) -> None:
+    """公告退出 has no period in Heilongjiang: its document is made when it is approved."""
+    board.clock.now = POSTED + timedelta(days=8)  # 16 October, 09:30 in China
+    exiting = [board.applications[0], board.applications[2]]  # the objected one waits
+    for application, role in (
+        *((a, Role.VILLAGE_COMMITTEES) for a in exiting),
+        *((a, Role.COUNTY_LEADING_GROUP) for a in exiting),
+    ):
+        stage = "village_notice" if role is Role.VILLAGE_COMMITTEES else "announcement"
+        done = await board.gql(
+            PERFORM,
+            role,
+            HEXIN if role is Role.VILLAGE_COMMITTEES else HEXIN[:6],
+            input={
+                "applicationId": application,
+                "stage": stage,
+                "decision": "APPROVE",
+                "evidence": [] if stage == "village_notice" else ev("notice_posting"),
+            },
+        )
+        assert done["performStage"]["__typename"] == "ApplicationSuccess", done
+    history = await board.gql(
+        "query($id: ID!) { node(id: $id) { ... on ExitApplication { status notices { "
+        "number kind period noticeDays endsOn title issuer subjects { name } } } } }",
+        Role.COUNTY_LEADING_GROUP,
+        HEXIN[:6],
+        id=exiting[0],
+    )
+    application = history["node"]
+    assert application["status"] == "EXITED"
+    notice, announcement = application["notices"]
+    assert notice["number"] == board.number
+    assert announcement["kind"] == "ANNOUNCEMENT"
+    assert announcement["title"] == "合心村2016年贫困户退出公告"
+    assert announcement["period"] == "公告日期：2016年10月16日。"
+    assert (announcement["noticeDays"], announcement["endsOn"]) == (None, None)
+    assert announcement["issuer"] == "拜泉县扶贫开发领导小组"
+    assert [s["name"] for s in announcement["subjects"]] == ["王秀英", '张<b>桂芝</b>&"']
+    number = announcement["number"]
+    pdf = await board.get(f"/notices/{number}.pdf", Role.VILLAGE_COMMITTEES)
+    assert pdf.status_code == 200
+    flat = "".join(pdf_text(pdf.content).split())
+    assert "合心村2016年贫困户退出公告" in flat
+    assert "公告日期：2016年10月16日" in flat
+    assert "王秀英" in flat
+    assert "李建国" not in flat
+    for role, code in ((None, HEXIN), (Role.VILLAGE_COMMITTEES, LIHUA)):
+        assert (await board.get(f"/notices/{number}.pdf", role, code)).status_code == 404
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -142,6 +142,7 @@ def test_lanshan_announces_for_five_days_signed_by_the_town() -> None:
     assert notice.period == "公告期：2016年10月8日至2016年10月13日，共5天。"
     assert notice.issuer == "枣园镇人民政府"
     assert "经民主评议、核实认可、村内公示、报镇街、抽查审核" in notice.intro
+    assert notice.intro.endswith("公告期满无异议的，在全国扶贫开发信息系统贫困人口中销号。")
 
 
 def test_a_township_list_of_villages_names_each_village() -> None:
@@ -227,3 +228,19 @@ def test_a_notices_unit_is_the_deepest_containing_all_its_subjects() -> None:
     assert common_unit(["230231101200", "230231102200"]) == "230231"
     assert common_unit(["230231", "230223"]) == "2302"
     assert common_unit(["23", "37"]) is None
+
+
+def test_heilongjiangs_announcement_has_a_date_but_no_period() -> None:
+    approved = replace(household(1, "李建国", "1组"), ends_at=None)
+    notice = compose(facts("heilongjiang", "announcement", subjects=(approved,)))
+    assert notice.kind is NoticeKind.ANNOUNCEMENT
+    assert notice.title == "合心村2016年贫困户退出公告"
+    assert (notice.days, notice.ends_on) == (None, None)
+    assert notice.period == "公告日期：2016年10月8日。"
+    assert "经民主评议、核实认可、村内公示" in notice.intro
+    assert notice.intro.endswith("并在全国扶贫开发信息系统贫困人口中销号。")
+    assert notice.columns == ("序号", "户主姓名", "村民小组")  # no objections online
+    assert notice.rows[0].cells == ("李建国", "1组")
+    assert notice.responsible == ("拜泉县扶贫开发领导小组",)
+    assert notice.issuer == "拜泉县扶贫开发领导小组"
+    assert "raiseObjection" not in "".join(notice.objection)
