@@ -4,11 +4,10 @@ The public (and any caller whose jurisdiction does not contain every subject of 
 notice) reads a notice while it is on the board: while at least one of its subjects'
 notices runs, and then only the subjects still on it (one withdrawn by an objection is
 off the board). An announcement without a period is never on the board here: its
-officials print and post it. Officials whose jurisdiction contains every subject (that is, the
-notice's unit: the deepest unit containing them all) read it at any time, past ones
-included, as it was posted. Anything else is not found: a notice not on the board is no
-more public than the applications behind it.
-"""
+officials print and post it. Officials whose jurisdiction contains every subject (that
+is, the notice's unit: the deepest unit containing them all) read it at any time, past
+ones included, as it was posted. Anything else is not found: a notice not on the board
+is no more public than the applications behind it."""
 
 from __future__ import annotations
 
