@@ -6,24 +6,30 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test check lint typecheck migrate demo clean venv bench
+.PHONY: run test check lint typecheck migrate demo clean venv bench system-deps
 
-venv: $(STAMP)
+venv: system-deps $(STAMP)
+
+# Debian packages the PDF notices need (Pango, HarfBuzz's subsetter, Noto CJK fonts),
+# installed when missing; a no-op when they are there.
+system-deps:
+	@scripts/system-deps
 
 $(STAMP): pyproject.toml
+	@scripts/system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing tuopin and its dependencies into $(VENV) ..."
 	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-run: $(STAMP)
+run: system-deps $(STAMP)
 	@$(BIN)/tuopin migrate
 	@$(BIN)/tuopin demo --if-empty
 	@$(BIN)/tuopin tokens
 	@$(BIN)/tuopin serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: system-deps $(STAMP)
 	@$(BIN)/pytest
 
 check: lint typecheck

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import orjson
 from cross_web import HTTPException
 from sqlalchemy import text
@@ -22,6 +23,7 @@ from api.authz.enforcer import Authorizer
 from api.authz.watch import PolicyWatch, asyncpg_dsn
 from api.config import Settings, get_settings
 from api.db.session import create_engine, read_session_factory, session_factory
+from api.documents.routes import notice_html, notice_pdf
 from api.domain.roles import Principal
 from api.http_limits import BodySizeLimit
 from api.policy_files import standards
@@ -114,6 +116,8 @@ def create_app(
         app.state.book = procedures
         app.state.authorizer = Authorizer()
         app.state.clock = clock
+        # PDFs render in worker threads, two at a time: each is CPU-bound for a while.
+        app.state.pdf_renders = anyio.CapacityLimiter(2)
         # Both follow dev mode: introspection, and webhooks to plain-http URLs.
         app.state.introspection = settings.is_dev
         if settings.gc_tuning:
@@ -137,6 +141,8 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/notices/{number}.pdf", notice_pdf, methods=["GET"]),
+            Route("/notices/{number}.html", notice_html, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
+from strawberry.relay.utils import to_base64
 
 from api.authz.enforcer import Authorizer
 from api.db.models import Assessment as AssessmentRow
@@ -35,11 +36,12 @@ from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.views import HouseholdView, StageRecordView
 from api.domain.income import HouseholdAccounts
 from api.domain.jurisdictions import Scope
+from api.domain.notices import Notice, NoticeKey
 from api.domain.roles import PUBLIC_SCOPE, Principal
 from api.domain.rules import StandardsPolicy
 from api.domain.standards import StandardCheck
 from api.procedure_files import ProcedureBook
-from api.services import registry, webhooks
+from api.services import notices, registry, webhooks
 from api.services.exits import Env
 from api.services.registry import UnitIncidence
 
@@ -125,6 +127,11 @@ class Context:
         return result
 
 
+def application_global_id(application_id: int) -> str:
+    """The ``ExitApplication`` global ID: what raiseObjection takes as ``applicationId``."""
+    return to_base64("ExitApplication", application_id)
+
+
 VERSIONS: dict[int, ProcedureVersion] = {}
 """Stored procedure versions by id, kept for the process: a version row never changes
 (a new version is a new row), and its definition is the largest thing a page reads."""
@@ -137,6 +144,7 @@ class Loaders:
         self._context = context
         self.jurisdiction: DataLoader[str, Jurisdiction | None] = DataLoader(self._jurisdictions)
         self.children: DataLoader[str, list[Jurisdiction]] = DataLoader(self._children)
+        self.notice: DataLoader[NoticeKey, Notice | None] = DataLoader(self._notices)
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
 
     # Built on first use: most requests touch one group or none, and building every
@@ -174,6 +182,20 @@ class Loaders:
     async def _jurisdictions(self, codes: Sequence[str]) -> list[Jurisdiction | None]:
         found = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, codes))
         return [found.get(code) for code in codes]
+
+    async def _notices(self, keys: Sequence[NoticeKey]) -> list[Notice | None]:
+        """Notices as the viewer may read them (``api/services/notices.py`` decides)."""
+        principal, now = self._context.principal, self._context.clock()
+
+        async def work(session: AsyncSession) -> list[Notice | None]:
+            return [
+                await notices.find(
+                    session, key, principal=principal, now=now, reference=application_global_id
+                )
+                for key in keys
+            ]
+
+        return await self._context.read(work)
 
     async def _children(self, codes: Sequence[str]) -> list[list[Jurisdiction]]:
         found = await self._context.read(lambda s: jurisdiction_repo.children_of(s, codes))

@@ -14,6 +14,7 @@ import strawberry
 
 from api.domain.engine import STATUS_ZH, Status
 from api.domain.jurisdictions import LEVEL_ZH, Level
+from api.domain.notices import KIND_ZH, NoticeKind
 from api.domain.procedures import Decision, EvidenceKind
 from api.domain.register import (
     ZH,
@@ -62,6 +63,7 @@ labelled(IncomeKind, ZH[IncomeKind], description="收入类别")
 labelled(RegionClass, ZH[RegionClass], description="地区类别")
 labelled(VillageDesignation, ZH[VillageDesignation], description="贫困村类别")
 labelled(Criterion, CRITERION_ZH, description="退出标准的一项")
+labelled(NoticeKind, KIND_ZH, description="公示或公告")
 
 
 class NextAction(StrEnum):

@@ -13,8 +13,10 @@ from api.db.models import Evidence as EvidenceRow
 from api.db.models import Objection as ObjectionRow
 from api.db.models import StageRecord as RecordRow
 from api.db.repositories import applications as app_repo
+from api.db.repositories.notices import PERFORMING, POSTING
 from api.db.views import ApplicationView, StageRecordView
 from api.domain.engine import Status
+from api.domain.notices import NoticeKey, posts_document
 from api.domain.procedures import Decision, EvidenceKind, Procedure, Stage, SubjectProcedure
 from api.domain.register import CountyDesignation, SubjectKind
 from api.domain.roles import Role
@@ -28,6 +30,7 @@ from api.services.exits import snapshot
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from api.schema.notices import Notice
     from api.schema.types import Household
 
 Info = strawberry.Info[Context, None]
@@ -163,6 +166,7 @@ class ExitApplication(relay.Node):
     updated_at: datetime
     stage_code: strawberry.Private[str]
     version_id: strawberry.Private[int]
+    list_id: strawberry.Private[int]
 
     @classmethod
     def of(cls, row: ApplicationView) -> ExitApplication:
@@ -180,6 +184,7 @@ class ExitApplication(relay.Node):
             updated_at=row.updated_at,
             stage_code=row.stage,
             version_id=row.procedure_version_id,
+            list_id=row.list_id,
         )
 
     @classmethod
@@ -279,6 +284,30 @@ class ExitApplication(relay.Node):
             return [StageRecord.of(r) for r in rows]
 
         return cast("list[StageRecord]", later())
+
+    @strawberry.field(
+        description="The notices (公示/公告) it was posted on, oldest first, each with its "
+        "whole list; those of units outside your jurisdiction only while on the board."
+    )
+    async def notices(
+        self, info: Info
+    ) -> list[Annotated[Notice, strawberry.lazy("api.schema.notices")]]:
+        from api.schema.notices import notices_of
+
+        records = info.context.prefetched_records.get(self.id)
+        if records is None:
+            records = await info.context.loaders.application.records.load(self.id)
+        _, flow = await self._flow(info)
+        on_approval = {s.code for s in flow.stages if posts_document(s) and not s.is_notice}
+        keys = [
+            NoticeKey.of(self.list_id, r.stage, r.at)
+            for r in records
+            if r.action == POSTING
+            or (
+                r.stage in on_approval and r.action == PERFORMING and r.decision == Decision.APPROVE
+            )
+        ]
+        return await notices_of(info, keys)
 
     @strawberry.field
     async def objections(self, info: Info) -> list[Objection]:

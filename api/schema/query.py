@@ -8,6 +8,7 @@ from strawberry import relay
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
 from api.domain.jurisdictions import validate_code
+from api.domain.notices import NoticeKey
 from api.schema import changes as change_schema
 from api.schema import connections, notices
 from api.schema import spot_checks as spot_check_schema
@@ -18,7 +19,7 @@ from api.schema.connections import (
     ApplicationOrder,
 )
 from api.schema.details import PovertyStandard
-from api.schema.notices import PostedNoticePage
+from api.schema.notices import Notice, PostedNoticePage
 from api.schema.spot_checks import SpotCheckPage
 from api.schema.types import Info, Jurisdiction
 from api.schema.viewer import Viewer, viewer_of
@@ -53,6 +54,16 @@ class Query:
         self, info: Info, under: str | None = None, first: int = 20, after: str | None = None
     ) -> PostedNoticePage:
         return await notices.posted_notices(info, under=under, first=first, after=after)
+
+    @strawberry.field(
+        description="A notice by its number (as its pdfUrl carries it): for the public while "
+        "it is on the board; for officials whose jurisdiction contains its unit, always. "
+        "Null otherwise."
+    )
+    async def notice(self, info: Info, number: str) -> Notice | None:
+        key = NoticeKey.parse(number)
+        found = None if key is None else await info.context.loaders.notice.load(key)
+        return None if found is None else Notice.of(found)
 
     @strawberry.field(
         description="Integrators: changes after a cursor, in commit order (at most 1,000)."

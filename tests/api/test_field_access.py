@@ -45,6 +45,9 @@ def test_personal_and_register_data_is_never_public() -> None:
         "EvidenceItem",
         "Incidence",
         "RoleAssignment",
+        "Notice",
+        "NoticeSubject",
+        "NoticeDocument",
     ):
         assert Access.PUBLIC not in FIELDS[type_name].values(), type_name
     assert FIELDS["Jurisdiction"]["households"] is Access.SCOPED

@@ -1,0 +1,1 @@
+"""Documents rendered from the domain's texts: HTML, and PDF from that HTML."""
