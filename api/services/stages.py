@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from api.authz.policy import Action, stage_object
 from api.db.models import (
     ExitApplication,
@@ -15,6 +17,7 @@ from api.domain.engine import Status
 from api.domain.procedures import (
     Decision,
     EvidenceKind,
+    Stage,
 )
 from api.domain.roles import Principal
 from api.errors import (
@@ -28,6 +31,7 @@ from api.services.workflow import (
     ATTACH_ONLY,
     Env,
     EvidenceInput,
+    Step,
     apply_state,
     check_evidence,
     flush_or_conflict,
@@ -35,6 +39,29 @@ from api.services.workflow import (
     record_action,
     step_session,
 )
+
+
+async def _authorize_at(
+    env: Env,
+    session: AsyncSession,
+    principal: Principal,
+    step: Step,
+    current: Stage,
+    action: Action,
+) -> None:
+    """The principal may take ``action`` at stage ``current`` of the step's application."""
+    application = step.application
+    await access.authorize(
+        session,
+        env.authorizer,
+        principal,
+        domain=application.unit_code,
+        obj=stage_object(
+            step.procedure, application.subject_kind, current, application.designation
+        ),
+        action=action,
+        known_version=step.policy_version,
+    )
 
 
 async def post_notice(
@@ -48,17 +75,9 @@ async def post_notice(
     check_evidence(evidence)
     async with step_session(env) as session:
         step = await load_step(env, principal, application_id, session=session)
-        application, procedure, flow = step.application, step.procedure, step.flow
+        application, flow = step.application, step.flow
         current = flow.stages[flow.index_of(stage)]
-        await access.authorize(
-            session,
-            env.authorizer,
-            principal,
-            domain=application.unit_code,
-            obj=stage_object(procedure, application.subject_kind, current, application.designation),
-            action=Action.POST_NOTICE,
-            known_version=step.policy_version,
-        )
+        await _authorize_at(env, session, principal, step, current, Action.POST_NOTICE)
         new = engine.post_notice(
             flow,
             step.state(),
@@ -88,17 +107,9 @@ async def perform(
     check_evidence(evidence)
     async with step_session(env) as session:
         step = await load_step(env, principal, application_id, session=session)
-        application, procedure, flow = step.application, step.procedure, step.flow
+        application, flow = step.application, step.flow
         current = flow.stages[flow.index_of(stage)]
-        await access.authorize(
-            session,
-            env.authorizer,
-            principal,
-            domain=application.unit_code,
-            obj=stage_object(procedure, application.subject_kind, current, application.designation),
-            action=Action.PERFORM,
-            known_version=step.policy_version,
-        )
+        await _authorize_at(env, session, principal, step, current, Action.PERFORM)
         if any(item.kind in ATTACH_ONLY for item in evidence):
             raise ValidationFailed(
                 "an evaluation_report comes from an assigned third-party evaluator "
@@ -171,17 +182,9 @@ async def record_acknowledgment(
         )
     async with step_session(env) as session:
         step = await load_step(env, principal, application_id, session=session)
-        application, procedure, flow = step.application, step.procedure, step.flow
+        application, flow = step.application, step.flow
         current = flow.stages[flow.index_of(application.stage)]
-        await access.authorize(
-            session,
-            env.authorizer,
-            principal,
-            domain=application.unit_code,
-            obj=stage_object(procedure, application.subject_kind, current, application.designation),
-            action=Action.PERFORM,
-            known_version=step.policy_version,
-        )
+        await _authorize_at(env, session, principal, step, current, Action.PERFORM)
         if application.status is not Status.IN_PROGRESS:
             raise InvalidTransition(f"the application is {application.status}")
         if EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT not in current.evidence:
