@@ -163,6 +163,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "relation": SCOPED,
         "schooling": SCOPED,
         "seriousIllnessInsurance": SCOPED,
+        "seriousIllnessTreated": SCOPED,
     },
     "Mutation": {
         "acknowledgeChange": ACTION,
