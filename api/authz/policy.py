@@ -24,6 +24,7 @@ class Action(StrEnum):
     RESOLVE_OBJECTION = "resolve_objection"
     ASSIGN = "assign"
     SUBMIT = "submit"
+    RECORD = "record"
     RETURN_TO_POVERTY = "return_to_poverty"
     READ = "read"
     ACKNOWLEDGE = "acknowledge"

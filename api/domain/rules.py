@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from api.domain.evaluation import Bar, Comparison, EvaluationBars
 from api.domain.jurisdictions import validate_code
 from api.domain.register import (
     Health,
@@ -32,6 +33,7 @@ class StandardsPolicy:
     county_bars: Mapping[RegionClass, IncidenceBar]
     household_rules: Mapping[str, HouseholdRules]
     hard_blocks: HardBlocks
+    evaluation_bars: EvaluationBars
 
     def rules_for(self, unit_code: str) -> HouseholdRules:
         """The rules of the most local entry whose prefix covers ``unit_code``."""
@@ -71,6 +73,7 @@ def parse_standards(data: Any) -> StandardsPolicy:
             for key, value in rules.items()
         },
         hard_blocks=_hard_blocks(root.get("hard_blocks")),
+        evaluation_bars=_evaluation_bars(root.get("county_evaluation")),
     )
 
 
@@ -107,6 +110,52 @@ def _hard_blocks(data: Any) -> HardBlocks:
         serious=_members(Health, illness.get("health"), (*path, "untreated_serious_illness")),
         transfer_kinds=_members(IncomeKind, income.get("kinds"), (*path, "transfer_only")),
     )
+
+
+def _evaluation_bars(data: Any) -> EvaluationBars:
+    path = ("county_evaluation",)
+    entry = _mapping(data, path)
+    incidence_path = (*path, "comprehensive_incidence")
+    incidence = _mapping(entry.get("comprehensive_incidence"), incidence_path)
+    _source(incidence, incidence_path)
+    return EvaluationBars(
+        comprehensive_incidence={
+            RegionClass.GENERAL: _rate_bar(incidence.get("general"), (*incidence_path, "general")),
+            RegionClass.WESTERN: _rate_bar(incidence.get("western"), (*incidence_path, "western")),
+        },
+        wrongful_exit_rate=_sourced_bar(entry, (*path, "wrongful_exit_rate")),
+        omission_rate=_sourced_bar(entry, (*path, "omission_rate")),
+        public_recognition=_sourced_bar(entry, (*path, "public_recognition")),
+    )
+
+
+def _source(entry: Mapping[Any, Any], path: tuple[str, ...]) -> None:
+    if not str(entry.get("source", "")).strip():
+        raise ValidationFailed("names its source", path=path)
+
+
+def _sourced_bar(parent: Mapping[Any, Any], path: tuple[str, ...]) -> Bar:
+    entry = _mapping(parent.get(path[-1]), path)
+    _source(entry, path)
+    return _rate_bar(entry, path)
+
+
+def _rate_bar(data: Any, path: tuple[str, ...]) -> Bar:
+    """``max_rate`` (below it; ``inclusive``: or at it) or ``min_rate`` (at least it;
+    not ``inclusive``: above it). No default for ``inclusive``: 低于 and 以上 differ."""
+    entry = _mapping(data, path)
+    inclusive = entry.get("inclusive")
+    if not isinstance(inclusive, bool):
+        raise ValidationFailed("inclusive must be stated, true or false", path=(*path, "inclusive"))
+    if ("max_rate" in entry) == ("min_rate" in entry):
+        raise ValidationFailed("give exactly one of max_rate and min_rate", path=path)
+    name = "max_rate" if "max_rate" in entry else "min_rate"
+    rate = _decimal(entry.get(name), (*path, name))
+    if not rate < Decimal(1):
+        raise ValidationFailed(f"{name} is a fraction between 0 and 1", path=(*path, name))
+    if name == "max_rate":
+        return Bar(rate, Comparison.AT_MOST if inclusive else Comparison.BELOW)
+    return Bar(rate, Comparison.AT_LEAST if inclusive else Comparison.ABOVE)
 
 
 def _members(enum: type[E], values: Any, path: tuple[str, ...]) -> frozenset[E]:

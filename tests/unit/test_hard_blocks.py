@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+import yaml
 
 from api.domain.register import Health, HousingGrade, IncomeKind, Relation, SchoolingStatus
 from api.domain.rules import parse_standards
@@ -17,7 +18,7 @@ from api.domain.standards import (
     check_hard_blocks,
 )
 from api.errors import ValidationFailed
-from api.policy_files import load_standards
+from api.policy_files import POLICIES_DIR, load_standards
 
 YEAR = 2016
 BLOCKS = load_standards().hard_blocks
@@ -225,14 +226,11 @@ def test_every_block_is_named_at_once() -> None:
 
 
 def _policy(**hard_blocks: object) -> dict[str, object]:
-    return {
-        "national_lines": {"amounts": {2016: "2952"}},
-        "incidence_bars": {
-            name: {"max_rate": "0.02"} for name in ("village", "county_general", "county_western")
-        },
-        "household_rules": {"default": {}},
-        "hard_blocks": hard_blocks,
-    }
+    """The shipped policy file's data with its hard blocks replaced."""
+    data: dict[str, object] = yaml.safe_load(
+        (POLICIES_DIR / "standards.yaml").read_text(encoding="utf-8")
+    )
+    return data | {"hard_blocks": hard_blocks}
 
 
 GOOD = {
