@@ -24,13 +24,13 @@ class Action(StrEnum):
     RESOLVE_OBJECTION = "resolve_objection"
     ASSIGN = "assign"
     SUBMIT = "submit"
+    RECORD = "record"
     RETURN_TO_POVERTY = "return_to_poverty"
     READ = "read"
     ACKNOWLEDGE = "acknowledge"
     MANAGE = "manage"
     IMPORT = "import"
     DRAW = "draw"
-    RECORD = "record"
 
 
 def stage_object(

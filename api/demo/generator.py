@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -324,10 +325,11 @@ def _member(
     else:
         schooling = SchoolingStatus.NOT_APPLICABLE
     health = rng.choices(list(Health), weights=(62, 22, 9, 7))[0]
+    id_number = people.id_number(county_code=village[:6], born=born, female=female)
     return {
         "registry_no": registry_no,
         "name": name,
-        "id_number": people.id_number(county_code=village[:6], born=born, female=female),
+        "id_number": id_number,
         "relation": relation,
         "ethnicity": rng.choices(("汉族", "满族", "蒙古族", "回族"), weights=(94, 3, 2, 1))[0],
         "education": _education(rng, age),
@@ -338,9 +340,17 @@ def _member(
         "medical_insurance": rng.random() < 0.98,
         "serious_illness_insurance": rng.random() < 0.9,
         "pension_insurance": age >= 16 and rng.random() < 0.85,
+        "serious_illness_treated": treated(id_number) if health is Health.SERIOUS_ILLNESS else None,
         "joined_year": None,
         "left_year": None,
     }
+
+
+def treated(id_number: str) -> bool:
+    """Whether a seriously ill member's treatment is recorded as done: about 85 in 100,
+    drawn from the ID number rather than the generator so that every other draw (and
+    so the rest of the demo) is what it was before the register recorded treatment."""
+    return zlib.crc32(id_number.encode()) % 100 < 85
 
 
 def _education(rng: random.Random, age: int) -> Education:

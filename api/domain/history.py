@@ -74,3 +74,16 @@ def attached_since_reset(entries: Sequence[Entry], stage: str) -> frozenset[Evid
         and e.action in ATTACHING_ACTIONS
         and (since is None or e.at > since)
     )
+
+
+def acted_since_reset(entries: Sequence[Entry], *, stage: str, action: str, actor: str) -> bool:
+    """Whether ``actor`` took ``action`` at ``stage`` since the application was last sent
+    back (an evaluator's report, say: the samples behind it are final until then)."""
+    since = last_reset(entries)
+    return any(
+        e.stage == stage
+        and e.action == action
+        and e.actor == actor
+        and (since is None or e.at > since)
+        for e in entries
+    )

@@ -48,9 +48,19 @@ class IdNumber:
         return f"{self.value[:6]}********{self.value[-4:]}"
 
     def age_on(self, day: date) -> int:
-        years = day.year - self.birth_date.year
-        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
-        return years - 1 if before_birthday else years
+        return age_on(self.birth_date, day)
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years of age (周岁) reached on ``day`` by someone born on ``born``."""
+    before_birthday = (day.month, day.day) < (born.month, born.day)
+    return day.year - born.year - (1 if before_birthday else 0)
+
+
+def birth_date_of(stored: str) -> date:
+    """The date of birth in an ID number already validated by ``parse_id_number`` (as
+    every stored one is), read without validating it again."""
+    return date(int(stored[6:10]), int(stored[10:12]), int(stored[12:14]))
 
 
 def parse_id_number(raw: str) -> IdNumber:

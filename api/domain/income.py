@@ -25,6 +25,8 @@ class HouseholdAccounts:
     costs: Decimal
     transfer: Decimal
     size: int
+    kinds: frozenset[IncomeKind] = frozenset()
+    """The kinds of income (costs are not income) with a positive amount."""
 
     @property
     def net(self) -> Decimal:
@@ -39,20 +41,24 @@ class HouseholdAccounts:
 
     @property
     def transfer_only(self) -> bool:
-        """True when every yuan of gross income is a transfer (a 十不脱 hard block)."""
+        """True when every yuan of gross income is a transfer (a 十不脱 hard block;
+        api.domain.standards judges it on ``kinds``, with the kinds the policy names)."""
         return self.gross > 0 and self.transfer == self.gross
 
 
 def accounts(lines: Iterable[IncomeLine], *, size: int) -> HouseholdAccounts:
     gross = costs = transfer = Decimal(0)
+    totals: dict[IncomeKind, Decimal] = {}
     for line in lines:
         if line.kind is IncomeKind.COST:
             costs += line.amount
         else:
             gross += line.amount
+            totals[line.kind] = totals.get(line.kind, Decimal(0)) + line.amount
             if line.kind is IncomeKind.TRANSFER:
                 transfer += line.amount
-    return HouseholdAccounts(gross=gross, costs=costs, transfer=transfer, size=size)
+    kinds = frozenset(kind for kind, total in totals.items() if total > 0)
+    return HouseholdAccounts(gross=gross, costs=costs, transfer=transfer, size=size, kinds=kinds)
 
 
 def member_counts_in(year: int, *, joined_year: int | None, left_year: int | None) -> bool:

@@ -82,6 +82,7 @@ class MemberRecord:
     migrant_work_months: int
     medical_insurance: bool
     serious_illness_insurance: bool
+    serious_illness_treated: bool | None
     pension_insurance: bool
     joined_year: int | None
     left_year: int | None
@@ -223,6 +224,8 @@ class Column:
     household: bool
     required: bool
     rule: Rule
+    may_be_absent: bool = False
+    """A column added after files were in use: a file without it reads as all blank."""
 
 
 def _household(header: str, attribute: str, rule: Rule, *, optional: bool = False) -> Column:
@@ -230,9 +233,19 @@ def _household(header: str, attribute: str, rule: Rule, *, optional: bool = Fals
     return Column(header, attribute, parse, household=True, required=not optional, rule=rule)
 
 
-def _member(header: str, attribute: str, rule: Rule, *, optional: bool = False) -> Column:
-    parse = _optional(_parser(rule)) if optional else _parser(rule)
-    return Column(header, attribute, parse, household=False, required=not optional, rule=rule)
+def _member(
+    header: str, attribute: str, rule: Rule, *, optional: bool = False, added: bool = False
+) -> Column:
+    parse = _optional(_parser(rule)) if optional or added else _parser(rule)
+    return Column(
+        header,
+        attribute,
+        parse,
+        household=False,
+        required=not (optional or added),
+        rule=rule,
+        may_be_absent=added,
+    )
 
 
 def _coded_rule(enum: type[StrEnum]) -> Rule:
@@ -282,6 +295,9 @@ COLUMNS: tuple[Column, ...] = (
     _member("务工时间（月）", "migrant_work_months", _MONTHS),
     _member("是否参加城乡居民基本医疗保险", "medical_insurance", _FLAG),
     _member("是否参加大病保险", "serious_illness_insurance", _FLAG),
+    # 是/否 for a member with a serious illness (a 十不脱 block reads it); blank: not
+    # recorded. Older files without the column read as blank.
+    _member("大病是否得到救治", "serious_illness_treated", _FLAG, added=True),
     _member("是否参加城乡居民基本养老保险", "pension_insurance", _FLAG),
     _member("加入年度", "joined_year", _YEAR, optional=True),
     _member("退出年度", "left_year", _YEAR, optional=True),
@@ -295,13 +311,21 @@ def header_of(attribute: str) -> str:
     return _BY_ATTRIBUTE[attribute].header
 
 
+ABSENT_OK: tuple[str, ...] = tuple(c.header for c in COLUMNS if c.may_be_absent)
+
+
 def check_headers(headers: Sequence[str]) -> list[RowError]:
-    """Every column present once; nothing unknown (a typo would silently drop data)."""
+    """Every column present once (but those added later, which may be left out);
+    nothing unknown (a typo would silently drop data)."""
     cleaned = [h.strip() for h in headers]
     errors = [RowError(1, h, "unknown column") for h in cleaned if h and h not in HEADERS] + [
         RowError(1, h, "column appears twice") for h in set(cleaned) if cleaned.count(h) > 1
     ]
-    errors += [RowError(1, h, "column is missing") for h in HEADERS if h not in cleaned]
+    errors += [
+        RowError(1, h, "column is missing")
+        for h in HEADERS
+        if h not in cleaned and h not in ABSENT_OK
+    ]
     return errors
 
 

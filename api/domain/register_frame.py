@@ -28,6 +28,7 @@ from api.domain import register_file
 from api.domain.idnumber import _CHECK, _WEIGHTS
 from api.domain.register import ZH, ExitAttribute, Relation
 from api.domain.register_file import (
+    ABSENT_OK,
     COLUMNS,
     EXITED,
     HEADERS,
@@ -218,6 +219,12 @@ def raw_frame(rows: Iterable[tuple[int, Mapping[str, str | None]]]) -> pl.DataFr
         for header, values in cells.items():
             values.append(row.get(header))
     return pl.DataFrame({ROW: numbers} | cells, schema=RAW_SCHEMA)
+
+
+def with_absent_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with a blank text column for each header a file may leave out and did."""
+    missing = [h for h in ABSENT_OK if h not in frame.columns]
+    return frame.with_columns(pl.lit("", pl.String).alias(h) for h in missing)
 
 
 def parse_frame(raw: pl.DataFrame, *, stripped: bool = False) -> RegisterFrame:

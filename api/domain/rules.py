@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
+from api.domain.evaluation import Bar, Comparison, EvaluationBars
 from api.domain.jurisdictions import validate_code
-from api.domain.register import RegionClass, StandardKind
-from api.domain.standards import HouseholdRules, IncidenceBar, PovertyLine
+from api.domain.register import (
+    Health,
+    HousingGrade,
+    IncomeKind,
+    RegionClass,
+    SchoolingStatus,
+    StandardKind,
+)
+from api.domain.standards import HardBlocks, HouseholdRules, IncidenceBar, PovertyLine
 from api.errors import ValidationFailed
+
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +32,8 @@ class StandardsPolicy:
     village_bar: IncidenceBar
     county_bars: Mapping[RegionClass, IncidenceBar]
     household_rules: Mapping[str, HouseholdRules]
+    hard_blocks: HardBlocks
+    evaluation_bars: EvaluationBars
 
     def rules_for(self, unit_code: str) -> HouseholdRules:
         """The rules of the most local entry whose prefix covers ``unit_code``."""
@@ -58,7 +72,113 @@ def parse_standards(data: Any) -> StandardsPolicy:
             _prefix(key): _rules(value, ("household_rules", str(key)))
             for key, value in rules.items()
         },
+        hard_blocks=_hard_blocks(root.get("hard_blocks")),
+        evaluation_bars=_evaluation_bars(root.get("county_evaluation")),
     )
+
+
+def _hard_blocks(data: Any) -> HardBlocks:
+    """The four 十不脱 blocks; each must be stated (with its source), none is implied."""
+    path = ("hard_blocks",)
+    blocks = _mapping(data, path)
+    names = ("unsafe_housing", "school_dropout", "untreated_serious_illness", "transfer_only")
+    unknown = sorted(set(map(str, blocks)) - set(names))
+    if unknown:
+        raise ValidationFailed(f"unknown hard blocks: {', '.join(unknown)}", path=path)
+    entries = {name: _mapping(blocks.get(name), (*path, name)) for name in names}
+    for name, entry in entries.items():
+        if not str(entry.get("source", "")).strip():
+            raise ValidationFailed("every hard block names its source", path=(*path, name))
+    housing, school = entries["unsafe_housing"], entries["school_dropout"]
+    illness, income = entries["untreated_serious_illness"], entries["transfer_only"]
+    school_path = (*path, "school_dropout")
+    ages = school.get("ages")
+    if (
+        not isinstance(ages, list)
+        or len(ages) != 2
+        or not all(isinstance(a, int) and not isinstance(a, bool) for a in ages)
+        or not 0 <= ages[0] <= ages[1] <= 30
+    ):
+        raise ValidationFailed(
+            "ages is [youngest, oldest], whole years", path=(*school_path, "ages")
+        )
+    return HardBlocks(
+        unsafe_grades=_members(HousingGrade, housing.get("grades"), (*path, "unsafe_housing")),
+        school_ages=(ages[0], ages[1]),
+        age_reckoned_on=_month_day(school.get("age_on"), (*school_path, "age_on")),
+        schooling=_members(SchoolingStatus, school.get("counts_as_schooling"), school_path),
+        serious=_members(Health, illness.get("health"), (*path, "untreated_serious_illness")),
+        transfer_kinds=_members(IncomeKind, income.get("kinds"), (*path, "transfer_only")),
+    )
+
+
+def _evaluation_bars(data: Any) -> EvaluationBars:
+    path = ("county_evaluation",)
+    entry = _mapping(data, path)
+    incidence_path = (*path, "comprehensive_incidence")
+    incidence = _mapping(entry.get("comprehensive_incidence"), incidence_path)
+    _source(incidence, incidence_path)
+    return EvaluationBars(
+        comprehensive_incidence={
+            RegionClass.GENERAL: _rate_bar(incidence.get("general"), (*incidence_path, "general")),
+            RegionClass.WESTERN: _rate_bar(incidence.get("western"), (*incidence_path, "western")),
+        },
+        wrongful_exit_rate=_sourced_bar(entry, (*path, "wrongful_exit_rate")),
+        omission_rate=_sourced_bar(entry, (*path, "omission_rate")),
+        public_recognition=_sourced_bar(entry, (*path, "public_recognition")),
+    )
+
+
+def _source(entry: Mapping[Any, Any], path: tuple[str, ...]) -> None:
+    if not str(entry.get("source", "")).strip():
+        raise ValidationFailed("names its source", path=path)
+
+
+def _sourced_bar(parent: Mapping[Any, Any], path: tuple[str, ...]) -> Bar:
+    entry = _mapping(parent.get(path[-1]), path)
+    _source(entry, path)
+    return _rate_bar(entry, path)
+
+
+def _rate_bar(data: Any, path: tuple[str, ...]) -> Bar:
+    """``max_rate`` (below it; ``inclusive``: or at it) or ``min_rate`` (at least it;
+    not ``inclusive``: above it). No default for ``inclusive``: 低于 and 以上 differ."""
+    entry = _mapping(data, path)
+    inclusive = entry.get("inclusive")
+    if not isinstance(inclusive, bool):
+        raise ValidationFailed("inclusive must be stated, true or false", path=(*path, "inclusive"))
+    if ("max_rate" in entry) == ("min_rate" in entry):
+        raise ValidationFailed("give exactly one of max_rate and min_rate", path=path)
+    name = "max_rate" if "max_rate" in entry else "min_rate"
+    rate = _decimal(entry.get(name), (*path, name))
+    if not rate < Decimal(1):
+        raise ValidationFailed(f"{name} is a fraction between 0 and 1", path=(*path, name))
+    if name == "max_rate":
+        return Bar(rate, Comparison.AT_MOST if inclusive else Comparison.BELOW)
+    return Bar(rate, Comparison.AT_LEAST if inclusive else Comparison.ABOVE)
+
+
+def _members(enum: type[E], values: Any, path: tuple[str, ...]) -> frozenset[E]:
+    known = {member.value for member in enum}
+    if not isinstance(values, list) or not values:
+        raise ValidationFailed(f"a non-empty list of: {', '.join(sorted(known))}", path=path)
+    wrong = [str(v) for v in values if str(v) not in known]
+    if wrong:
+        raise ValidationFailed(
+            f"{', '.join(wrong)} not among: {', '.join(sorted(known))}", path=path
+        )
+    return frozenset(enum(str(v)) for v in values)
+
+
+def _month_day(value: Any, path: tuple[str, ...]) -> tuple[int, int]:
+    """``MM-DD``: a day every year has (not 02-29)."""
+    text = str(value)
+    try:
+        month, day = (int(part) for part in text.split("-"))
+        date(2001, month, day)
+    except ValueError:
+        raise ValidationFailed(f"{text!r} is not a day of the year as MM-DD", path=path) from None
+    return month, day
 
 
 def _prefix(key: Any) -> str:

@@ -3,6 +3,9 @@
 A subject meets its standard only on recorded data: incomes per year and dated
 assessments with evidence. A check never stops at the first failure: it names
 every criterion that fails, so the official sees the whole picture at once.
+A household's check also names the 十不脱 hard blocks it runs into
+(``check_hard_blocks``): C/D housing, a school-age child out of school, an untreated
+serious illness, income only from transfers, each judged on register facts.
 
 Thresholds follow the seeds' wording. 超过 ("exceeds") is strict: a per-capita
 income exactly at the line does not meet it. 降至2%以下 ("down to 2% or below")
@@ -15,11 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from api.domain.register import HousingGrade, StandardKind
+from api.domain.idnumber import age_on
+from api.domain.income import member_counts_in
+from api.domain.register import (
+    Health,
+    HousingGrade,
+    IncomeKind,
+    Relation,
+    SchoolingStatus,
+    StandardKind,
+    zh,
+)
 
 
 class Criterion(StrEnum):
@@ -35,6 +49,11 @@ class Criterion(StrEnum):
     RADIO_AND_CABLE_TV = "radio_and_cable_tv"
     CLINIC_WITH_DOCTOR = "clinic_with_doctor"
     CULTURAL_VENUE = "cultural_venue"
+    # 十不脱: hard blocks on a household's exit, whatever its income (check_hard_blocks).
+    BLOCK_UNSAFE_HOUSING = "block_unsafe_housing"
+    BLOCK_SCHOOL_DROPOUT = "block_school_dropout"
+    BLOCK_UNTREATED_SERIOUS_ILLNESS = "block_untreated_serious_illness"
+    BLOCK_TRANSFER_INCOME_ONLY = "block_transfer_income_only"
 
 
 CRITERION_ZH: dict[Criterion, str] = {
@@ -50,7 +69,18 @@ CRITERION_ZH: dict[Criterion, str] = {
     Criterion.RADIO_AND_CABLE_TV: "通广播有线电视",
     Criterion.CLINIC_WITH_DOCTOR: "有卫生室、有医生",
     Criterion.CULTURAL_VENUE: "有文化活动场所",
+    Criterion.BLOCK_UNSAFE_HOUSING: "十不脱：住房为C级或D级危房",
+    Criterion.BLOCK_SCHOOL_DROPOUT: "十不脱：义务教育阶段适龄儿童失学辍学",
+    Criterion.BLOCK_UNTREATED_SERIOUS_ILLNESS: "十不脱：大病未得到救治",
+    Criterion.BLOCK_TRANSFER_INCOME_ONLY: "十不脱：收入仅为转移性收入",
 }
+
+HARD_BLOCKS = (
+    Criterion.BLOCK_UNSAFE_HOUSING,
+    Criterion.BLOCK_SCHOOL_DROPOUT,
+    Criterion.BLOCK_UNTREATED_SERIOUS_ILLNESS,
+    Criterion.BLOCK_TRANSFER_INCOME_ONLY,
+)
 
 VILLAGE_FACILITIES = (
     Criterion.HAMLET_ROAD_PAVED,
@@ -226,6 +256,133 @@ def _assessment_shortfalls(
     if rules.drinking_water and not assessment.drinking_water_safe:
         found.append(Shortfall(Criterion.SAFE_DRINKING_WATER, "drinking water is not safe"))
     return found
+
+
+# ---------------------------------------------------------------- hard blocks (十不脱)
+
+
+@dataclass(frozen=True, slots=True)
+class HardBlocks:
+    """The parameters of the four hard blocks, as policies/standards.yaml states them.
+
+    ``unsafe_grades``: housing grades that block. A child whose age on
+    ``age_reckoned_on`` (month, day) of the year judged lies in ``school_ages``
+    (inclusive) must have a schooling status in ``schooling``. A member whose health is
+    in ``serious`` must be recorded as treated. Income blocks when every kind with a
+    positive amount is in ``transfer_kinds``.
+    """
+
+    unsafe_grades: frozenset[HousingGrade]
+    school_ages: tuple[int, int]
+    age_reckoned_on: tuple[int, int]
+    schooling: frozenset[SchoolingStatus]
+    serious: frozenset[Health]
+    transfer_kinds: frozenset[IncomeKind]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFacts:
+    """What the blocks read of one member, from the register."""
+
+    relation: Relation
+    birth_date: date
+    schooling: SchoolingStatus
+    health: Health
+    serious_illness_treated: bool | None
+    joined_year: int | None = None
+    left_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdFacts:
+    """A household's recorded facts for the year judged.
+
+    ``housing_grade`` is the latest assessment's (None: no assessment);
+    ``income_kinds`` the kinds of income with a positive amount (costs are not income).
+    """
+
+    housing_grade: HousingGrade | None
+    members: Sequence[MemberFacts]
+    income_kinds: frozenset[IncomeKind]
+
+
+def check_hard_blocks(*, year: int, facts: HouseholdFacts, blocks: HardBlocks) -> StandardCheck:
+    """Every hard block the household's recorded facts for ``year`` run into.
+
+    A fact that is not recorded does not clear a block: no housing grade blocks, and a
+    serious illness not recorded as treated blocks.
+    """
+    found = [
+        *_housing_block(year, facts.housing_grade, blocks),
+        *_school_block(year, facts.members, blocks),
+        *_illness_block(year, facts.members, blocks),
+        *_income_block(year, facts.income_kinds, blocks),
+    ]
+    return StandardCheck(tuple(found))
+
+
+def _housing_block(year: int, grade: HousingGrade | None, blocks: HardBlocks) -> list[Shortfall]:
+    if grade is None:
+        return [Shortfall(Criterion.BLOCK_UNSAFE_HOUSING, f"no housing grade recorded for {year}")]
+    if grade in blocks.unsafe_grades:
+        return [Shortfall(Criterion.BLOCK_UNSAFE_HOUSING, f"housing graded {grade} ({zh(grade)})")]
+    return []
+
+
+def _members_in(year: int, members: Sequence[MemberFacts]) -> list[MemberFacts]:
+    return [
+        m
+        for m in members
+        if member_counts_in(year, joined_year=m.joined_year, left_year=m.left_year)
+    ]
+
+
+def _school_block(year: int, members: Sequence[MemberFacts], blocks: HardBlocks) -> list[Shortfall]:
+    day = date(year, *blocks.age_reckoned_on)
+    low, high = blocks.school_ages
+    out = []
+    for member in _members_in(year, members):
+        age = age_on(member.birth_date, day)
+        if low <= age <= high and member.schooling not in blocks.schooling:
+            out.append(
+                Shortfall(
+                    Criterion.BLOCK_SCHOOL_DROPOUT,
+                    f"{zh(member.relation)} aged {age} on {day.isoformat()} is "
+                    f"{zh(member.schooling)} ({member.schooling})",
+                )
+            )
+    return out
+
+
+def _illness_block(
+    year: int, members: Sequence[MemberFacts], blocks: HardBlocks
+) -> list[Shortfall]:
+    out = []
+    for member in _members_in(year, members):
+        if member.health in blocks.serious and member.serious_illness_treated is not True:
+            state = (
+                "not treated"
+                if member.serious_illness_treated is False
+                else "no treatment recorded"
+            )
+            out.append(
+                Shortfall(
+                    Criterion.BLOCK_UNTREATED_SERIOUS_ILLNESS,
+                    f"{zh(member.relation)} {zh(member.health)}: {state}",
+                )
+            )
+    return out
+
+
+def _income_block(year: int, kinds: frozenset[IncomeKind], blocks: HardBlocks) -> list[Shortfall]:
+    if kinds and kinds <= blocks.transfer_kinds:
+        labels = "、".join(zh(k) for k in sorted(kinds))
+        return [
+            Shortfall(
+                Criterion.BLOCK_TRANSFER_INCOME_ONLY, f"the only income in {year} is {labels}"
+            )
+        ]
+    return []
 
 
 # ---------------------------------------------------------------- incidence

@@ -16,6 +16,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, TypeVar
 
+from api.demo.generator import treated
 from api.demo.people import GIVEN, SURNAMES
 from api.domain.idnumber import check_of, weighted
 from api.generate.shape import WESTERN, Unit, Village
@@ -79,6 +80,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "medical_insurance",
         "serious_illness_insurance",
         "pension_insurance",
+        "serious_illness_treated",
         "joined_year",
         "left_year",
     ),
@@ -291,11 +293,12 @@ class CountyRows:
             else:
                 education = self.pick(ADULT_EDUCATION)
             working = 16 <= age <= 70
+            id_number = self.id_number(age, female)
             rows.append(
                 (
                     hid,
                     name,
-                    self.id_number(age, female),
+                    id_number,
                     relation,
                     self.pick(ETHNICITY),
                     education,
@@ -310,6 +313,7 @@ class CountyRows:
                     rng.random() < 0.98,
                     rng.random() < 0.9,
                     age >= 16 and rng.random() < 0.85,
+                    treated(id_number) if health == "serious_illness" else None,
                     None,
                     None,
                 )

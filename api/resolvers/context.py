@@ -41,7 +41,7 @@ from api.domain.roles import PUBLIC_SCOPE, Principal
 from api.domain.rules import StandardsPolicy
 from api.domain.standards import StandardCheck
 from api.procedure_files import ProcedureBook
-from api.services import notices, registry, webhooks
+from api.services import evaluations, notices, registry, webhooks
 from api.services.exits import Env
 from api.services.registry import UnitIncidence
 
@@ -292,6 +292,14 @@ class ApplicationLoaders:
             found = await read(lambda s: app_repo.by_ids(s, ids, scope=scope))
             return [found.get(i) for i in ids]
 
+        bars = context.policy.evaluation_bars
+
+        async def county_evaluations(
+            keys: Sequence[tuple[int, str]],
+        ) -> list[list[evaluations.CountyEvaluation]]:
+            found = await read(lambda s: evaluations.county_evaluations(s, keys, bars=bars))
+            return [found[k] for k in keys]
+
         self.records: DataLoader[int, list[StageRecordView]] = DataLoader(records)
         self.objections: DataLoader[int, list[Objection]] = DataLoader(objections)
         self.evidence: DataLoader[int, list[Evidence]] = DataLoader(evidence)
@@ -300,6 +308,10 @@ class ApplicationLoaders:
             by_household
         )
         self.by_id: DataLoader[int, ExitApplication | None] = DataLoader(by_id)
+        self.evaluations: DataLoader[tuple[int, str], list[evaluations.CountyEvaluation]] = (
+            DataLoader(county_evaluations)
+        )
+        """Keyed by (application id, county code): the code decides the incidence bar."""
 
 
 class DetailLoaders:

@@ -40,8 +40,10 @@ from api.domain.standards import CRITERION_ZH, Criterion
 E = TypeVar("E", bound=StrEnum)
 
 
-def labelled(enum: type[E], labels: Mapping[Any, str], *, description: str) -> type[E]:
-    registered = strawberry.enum(enum, description=description)
+def labelled(
+    enum: type[E], labels: Mapping[Any, str], *, description: str, name: str | None = None
+) -> type[E]:
+    registered = strawberry.enum(enum, name=name, description=description)
     definition = registered.__strawberry_definition__  # type: ignore[attr-defined]
     for value in definition.values:
         value.description = labels[enum(value.value)]

@@ -19,6 +19,7 @@ from api.schema.changes import (
     SyncAnswer,
 )
 from api.schema.errors import AnyError
+from api.schema.evaluations import EvaluationMutations
 from api.schema.procedures import ExitApplication, ExitList, Objection
 from api.schema.register_import import RegisterMutations
 from api.schema.running import KEY, run
@@ -113,7 +114,7 @@ def _app_id(value: relay.GlobalID) -> int:
 
 
 @strawberry.type
-class Mutation(WebhookMutations, RegisterMutations, SpotCheckMutations):
+class Mutation(WebhookMutations, RegisterMutations, SpotCheckMutations, EvaluationMutations):
     @strawberry.mutation(description="Propose a list (the procedure's first stage).")
     async def propose_exit_list(
         self,

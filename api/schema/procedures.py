@@ -30,6 +30,7 @@ from api.services.exits import snapshot
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from api.schema.evaluations import CountyEvaluation
     from api.schema.notices import Notice
     from api.schema.types import Household
 
@@ -323,6 +324,24 @@ class ExitApplication(relay.Node):
     async def evidence(self, info: Info) -> list[EvidenceItem]:
         rows = await info.context.loaders.application.evidence.load(self.id)
         return [EvidenceItem.of(r) for r in rows]
+
+    @strawberry.field(
+        description="Third-party evaluations (三率一度) of a county's application, one per "
+        "assigned evaluator in the order assigned (an evaluator sees only its own); empty "
+        "for households and villages."
+    )
+    async def evaluations(
+        self, info: Info
+    ) -> list[Annotated[CountyEvaluation, strawberry.lazy("api.schema.evaluations")]]:
+        if self.subject_kind is not SubjectKind.COUNTY:
+            return []
+        from api.schema.evaluations import CountyEvaluation as EvaluationType
+
+        found = await info.context.loaders.application.evaluations.load((self.id, self.subject_key))
+        viewer = info.context.principal
+        if viewer is not None and viewer.role is Role.THIRD_PARTY_EVALUATOR:
+            found = [e for e in found if e.assignment.evaluator == viewer.subject]
+        return [EvaluationType.of(e) for e in found]
 
 
 @strawberry.type(description="A list proposed together; each subject has its own application.")

@@ -115,6 +115,9 @@ class Member(relay.Node):
     migrant_work_months: int
     medical_insurance: bool
     serious_illness_insurance: bool
+    serious_illness_treated: bool | None = strawberry.field(
+        description="大病是否得到救治, for a member with a serious illness; null: not recorded."
+    )
     pension_insurance: bool
     joined_year: int | None
     left_year: int | None
@@ -151,6 +154,7 @@ class Member(relay.Node):
             migrant_work_months=row.migrant_work_months,
             medical_insurance=row.medical_insurance,
             serious_illness_insurance=row.serious_illness_insurance,
+            serious_illness_treated=row.serious_illness_treated,
             pension_insurance=row.pension_insurance,
             joined_year=row.joined_year,
             left_year=row.left_year,

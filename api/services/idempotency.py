@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from api.db.models import (
+    EvaluationAssignment,
     ExitApplication,
     ExitList,
     Household,
@@ -41,6 +42,7 @@ _SINGLE: dict[str, Any] = {
     "household": Household,
     "ack": SyncAck,
     "webhook": WebhookSubscription,
+    "evaluation_assignment": EvaluationAssignment,
 }
 
 

@@ -55,7 +55,8 @@ async def run_import(
             raise ValidationFailed(f"{path.name}: {problems}", path=("file",))
         bar.update(reading, total=frame.height, completed=frame.height)
         parsed = register_frame.parse_frame(
-            frame.select(list(register_frame.RAW_SCHEMA)), stripped=True
+            register_frame.with_absent_columns(frame).select(list(register_frame.RAW_SCHEMA)),
+            stripped=True,
         )
         writing = bar.add_task("writing", total=parsed.members.height)
         engine = create_engine(settings.database_url)

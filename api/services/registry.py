@@ -8,12 +8,13 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Household
+from api.db.models import Household, Member
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
 from api.db.repositories import statistics as statistics_repo
 from api.domain import standards as std
+from api.domain.idnumber import birth_date_of
 from api.domain.income import HouseholdAccounts, IncomeLine, accounts
 from api.domain.jurisdictions import Level, Scope, level_of
 from api.domain.register import RegionClass
@@ -37,7 +38,8 @@ async def check_households(
     year: int,
     policy: StandardsPolicy,
 ) -> dict[int, std.StandardCheck]:
-    """The household exit standard for ``year``, judged on recorded incomes and assessments."""
+    """The household exit standard for ``year``, judged on recorded incomes, assessments
+    and members, with the 十不脱 hard blocks after the standard's own criteria."""
     if not households:
         return {}
     window = max(policy.rules_for(h.village_code).stable_years for h in households)
@@ -46,6 +48,7 @@ async def check_households(
     per_year = {y: await household_accounts(session, ids, year=y) for y in years}
     lines = [*await standard_repo.lines_for(session, years=years)]
     assessments = await household_repo.latest_assessments(session, ids, year=year)
+    members = await household_repo.members_of(session, ids)
     checks: dict[int, std.StandardCheck] = {}
     for household in households:
         incomes = [
@@ -68,13 +71,33 @@ async def check_households(
                 drinking_water_safe=row.drinking_water_safe,
             )
         )
-        checks[household.id] = std.check_household(
-            year=year,
-            incomes=incomes,
-            assessment=assessment,
-            rules=policy.rules_for(household.village_code),
+        facts = std.HouseholdFacts(
+            housing_grade=None if row is None else row.housing_grade,
+            members=[_member_facts(m) for m in members[household.id]],
+            income_kinds=per_year[year][household.id].kinds,
+        )
+        checks[household.id] = std.combine(
+            std.check_household(
+                year=year,
+                incomes=incomes,
+                assessment=assessment,
+                rules=policy.rules_for(household.village_code),
+            ),
+            std.check_hard_blocks(year=year, facts=facts, blocks=policy.hard_blocks),
         )
     return checks
+
+
+def _member_facts(member: Member) -> std.MemberFacts:
+    return std.MemberFacts(
+        relation=member.relation,
+        birth_date=birth_date_of(member.id_number),
+        schooling=member.schooling,
+        health=member.health,
+        serious_illness_treated=member.serious_illness_treated,
+        joined_year=member.joined_year,
+        left_year=member.left_year,
+    )
 
 
 def _line_amount(

@@ -142,3 +142,32 @@ def test_the_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for village in ("230231101200", "230231101201", "230231101202", "230231101203"):
         authorizer.allows("u2", village, obj, "perform")
     assert authorizer.allows("u2", "230231101200", obj, "perform")
+
+
+def test_only_evaluators_record_and_submit_and_officials_assign(authorizer: Authorizer) -> None:
+    """The evaluation object, for every role held in the county and in a foreign one."""
+    county, foreign = "230231", "371302"
+    for role in Role:
+        for held, covers in ((county, True), (foreign, False)):
+            if ROLES[role].tier is Tier.NATIONAL:
+                held, covers = NATIONAL, True
+            elif ROLES[role].level is not None:
+                held = (held + "0" * 12)[: CODE_LENGTHS[ROLES[role].level]]
+                covers = covers and len(held) <= len(county)
+            subject = f"evaluation:{role}@{held}"
+            authorizer.load(subject, [Holding(role, held)])
+            expected = {
+                Action.RECORD: covers and role is Role.THIRD_PARTY_EVALUATOR,
+                Action.SUBMIT: covers and role is Role.THIRD_PARTY_EVALUATOR,
+                Action.ASSIGN: covers
+                and role
+                in (
+                    Role.COUNTY_LEADING_GROUP,
+                    Role.MUNICIPAL_LEADING_GROUP,
+                    Role.PROVINCIAL_LEADING_GROUP,
+                    Role.STATE_COUNCIL_LEADING_GROUP,
+                ),
+            }
+            for action, allowed in expected.items():
+                got = authorizer.allows(subject, county, "evaluation", action)
+                assert got is allowed, (role, held, action)

@@ -42,6 +42,7 @@ def row(key: str = "H1", **cells: str) -> dict[str, str]:
         "务工时间（月）": "3",
         "是否参加城乡居民基本医疗保险": "是",
         "是否参加大病保险": "是",
+        "大病是否得到救治": "",
         "是否参加城乡居民基本养老保险": "否",
         "加入年度": "",
         "退出年度": "",
@@ -146,11 +147,48 @@ def test_headers_missing_unknown_and_twice() -> None:
     }
 
 
+def test_the_treatment_of_a_serious_illness_is_yes_no_or_not_recorded() -> None:
+    parsed = parse(
+        [
+            (2, row(健康状况="患有大病", 大病是否得到救治="是")),
+            (3, row(姓名="李四", 证件号码=_id(2), 与户主关系="配偶", 大病是否得到救治="否")),
+            (4, row(姓名="王五", 证件号码=_id(3), 与户主关系="子女")),
+        ]
+    )
+    assert parsed.errors == []
+    treated = [m.serious_illness_treated for m in parsed.households["H1"].members]
+    assert treated == [True, False, None]
+    bad = parse([(2, row(大病是否得到救治="治了"))])
+    assert [(e.column, e.reason) for e in bad.errors] == [("大病是否得到救治", "是 or 否")]
+
+
+def test_a_file_from_before_the_treatment_column_still_reads() -> None:
+    """大病是否得到救治 was added later: a file without it reads it as not recorded."""
+    older = [h for h in HEADERS if h != "大病是否得到救治"]
+    assert check_headers(older) == []
+    cells = row()
+    del cells["大病是否得到救治"]
+    parsed = parse([(2, cells)])
+    assert parsed.errors == []
+    assert parsed.households["H1"].members[0].serious_illness_treated is None
+    assert {(e.column, e.reason) for e in check_headers([*older, "大病是否得到医治"])} == {
+        ("大病是否得到医治", "unknown column")  # a misspelt header is still refused
+    }
+
+
 def test_rows_of_is_the_inverse_of_parse() -> None:
     account = "6222000011112222"
     parsed = parse(
         [
-            (2, row(开户银行账号=account, 加入年度="2010")),
+            (
+                2,
+                row(
+                    开户银行账号=account,
+                    加入年度="2010",
+                    健康状况="患有大病",
+                    大病是否得到救治="否",
+                ),
+            ),
             (
                 3,
                 row(

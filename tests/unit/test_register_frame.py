@@ -217,3 +217,17 @@ def test_a_csv_without_quotes_is_read_by_polars(tmp_path: Path) -> None:
     csv.writer(out).writerows([HEADERS, [str(n) for n in range(len(HEADERS))]])
     assert tables._csv_frame(out.getvalue().encode()) is not None
     assert tables._csv_frame(b'a,b\n"1",2\n') is None
+
+
+def test_a_file_without_the_later_treatment_column_reads_as_not_recorded(tmp_path: Path) -> None:
+    older = [h for h in HEADERS if h != "大病是否得到救治"]
+    cells = good_row(健康状况="患有大病")
+    path = tmp_path / "older.csv"
+    out = io.StringIO()
+    csv.writer(out).writerows([older, [cells[h] for h in older]])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    _, frame = tables.read_frame(path)
+    completed = register_frame.with_absent_columns(frame).select(list(register_frame.RAW_SCHEMA))
+    parsed = register_frame.parse_frame(completed, stripped=True)
+    assert parsed.errors == []
+    assert parsed.members["serious_illness_treated"].to_list() == [None]

@@ -2,6 +2,7 @@
 
 from api.db.models.access import PolicyState, RoleAssignment
 from api.db.models.audit import AuditEvent
+from api.db.models.evaluations import EvaluationHousehold, EvaluationVillage
 from api.db.models.idempotency import IdempotencyRecord
 from api.db.models.jurisdictions import CountyDesignationRow, Jurisdiction, VillageDesignationRow
 from api.db.models.outbox import OutboxEvent, OutboxState, SyncAck
@@ -27,6 +28,8 @@ __all__ = [
     "CountyDesignationRow",
     "DeliveryStatus",
     "EvaluationAssignment",
+    "EvaluationHousehold",
+    "EvaluationVillage",
     "Evidence",
     "ExitApplication",
     "ExitList",

@@ -79,6 +79,8 @@ class Member(Base):
     medical_insurance: Mapped[bool]
     serious_illness_insurance: Mapped[bool]
     pension_insurance: Mapped[bool]
+    serious_illness_treated: Mapped[bool | None]
+    """For a member with a serious illness: treated (得到救治) or not; None: not recorded."""
     joined_year: Mapped[int | None]
     left_year: Mapped[int | None]
 
