@@ -84,7 +84,9 @@ class Stage:
 
     @property
     def needs_spot_check(self) -> bool:
-        """Its approval cites a recorded spot check covering the application."""
+        """It takes a spot_check_record. Under a procedure that names its
+        ``spot_check_returns_to`` its approval cites a recorded spot check covering the
+        application; under an older snapshot the performer gives the record."""
         return EvidenceKind.SPOT_CHECK_RECORD in self.evidence
 
     def roles_for(self, designation: CountyDesignation | None) -> tuple[Role, ...]:
@@ -141,7 +143,13 @@ class Procedure:
         return f"{self.code}/{kind}/{stage}"
 
 
-def parse_procedure(data: Any) -> Procedure:
+def parse_procedure(data: Any, *, stored: bool = False) -> Procedure:
+    """Parse and validate a procedure definition.
+
+    ``stored``: a snapshot an application started under. It is parsed as it was written:
+    rules added since then do not invalidate it (a snapshot from before spot checks names
+    no ``spot_check_returns_to``, and its spot-check evidence is given by the performer).
+    """
     root = _mapping(data, ())
     code = _text(root, "code", ())
     if not code.isidentifier() or not code.islower():
@@ -156,7 +164,7 @@ def parse_procedure(data: Any) -> Procedure:
     subjects: dict[SubjectKind, SubjectProcedure] = {}
     for key, value in subjects_data.items():
         kind = _enum(SubjectKind, key, ("subjects",))
-        subjects[kind] = _subject(kind, value, ("subjects", str(key)))
+        subjects[kind] = _subject(kind, value, ("subjects", str(key)), stored=stored)
     canonical = json.dumps(root, sort_keys=True, ensure_ascii=False, default=str)
     return Procedure(
         code=code,
@@ -170,7 +178,9 @@ def parse_procedure(data: Any) -> Procedure:
     )
 
 
-def _subject(kind: SubjectKind, data: Any, path: tuple[str, ...]) -> SubjectProcedure:
+def _subject(
+    kind: SubjectKind, data: Any, path: tuple[str, ...], *, stored: bool = False
+) -> SubjectProcedure:
     entry = _mapping(data, path)
     checks = tuple(_enum(Check, c, (*path, "checks")) for c in entry.get("checks", []))
     stages_data = entry.get("stages")
@@ -183,7 +193,11 @@ def _subject(kind: SubjectKind, data: Any, path: tuple[str, ...]) -> SubjectProc
         raise ValidationFailed("stage codes repeat", path=(*path, "stages"))
     if not stages[0].on_list:
         raise ValidationFailed("the first stage proposes a list", path=(*path, "stages", "0"))
-    returns_to = _spot_check_returns_to(kind, entry, stages, path)
+    returns_to = (
+        None
+        if stored and entry.get("spot_check_returns_to") is None
+        else _spot_check_returns_to(kind, entry, stages, path)
+    )
     return SubjectProcedure(
         kind=kind, checks=checks, stages=tuple(stages), spot_check_returns_to=returns_to
     )

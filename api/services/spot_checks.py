@@ -177,6 +177,7 @@ async def _frame(
             (row.id, stage.code)
             for row in await repo.versions(env.session)
             if kind in (procedure := snapshot(row)).subjects
+            and procedure.for_kind(kind).spot_check_returns_to is not None
             for stage in procedure.for_kind(kind).stages
             if stage.needs_spot_check
         ]

@@ -153,7 +153,7 @@ def snapshot(row: ProcedureVersion) -> Procedure:
     """The parsed procedure of a stored version, parsed once per process."""
     procedure = _PARSED.get(row.digest)
     if procedure is None:
-        procedure = _PARSED[row.digest] = parse_procedure(row.definition)
+        procedure = _PARSED[row.digest] = parse_procedure(row.definition, stored=True)
     return procedure
 
 
