@@ -217,10 +217,22 @@ def _one_household(village: str) -> list[list[str]]:
         2014, None, None,
     )  # fmt: skip
     member = register_file.MemberRecord(
-        "种子", body + check_character(body), Relation.HEAD, "汉族", Education.PRIMARY,
-        SchoolingStatus.NOT_APPLICABLE, Health.HEALTHY, LabourCapacity.ORDINARY, 0, True,
-        True, True, None, None,
-    )  # fmt: skip
+        name="种子",
+        id_number=body + check_character(body),
+        relation=Relation.HEAD,
+        ethnicity="汉族",
+        education=Education.PRIMARY,
+        schooling=SchoolingStatus.NOT_APPLICABLE,
+        health=Health.HEALTHY,
+        labour_capacity=LabourCapacity.ORDINARY,
+        migrant_work_months=0,
+        medical_insurance=True,
+        serious_illness_insurance=True,
+        serious_illness_treated=None,
+        pension_insurance=True,
+        joined_year=None,
+        left_year=None,
+    )
     return register_file.rows_of(record, [member])
 
 

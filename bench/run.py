@@ -380,14 +380,15 @@ def main() -> None:
             for name in small
             if "api_alone_p50_ms" in small[name]
         }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{'-'.join(map(str, sizes))}.json"
+    path.write_text(json.dumps(report, indent=2))  # kept should the import fail
+    print_table(report)
     report["import"] = imports.bench_import(
         f"postgresql+asyncpg://{PG_HOST}/test", int(os.environ.get("BENCH_IMPORT", "100000"))
     )
     log(f"import households: {report['import']}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{'-'.join(map(str, sizes))}.json"
     path.write_text(json.dumps(report, indent=2))
-    print_table(report)
     log(f"written to {path.relative_to(ROOT)}")
 
 
