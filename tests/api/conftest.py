@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from api.config import Settings
 from api.db.session import create_engine
 from api.domain.roles import Principal, Role, check_holding
 from api.errors import ValidationFailed
+from api.resolvers.context import Clock, utc_now
 from api.services import access
 from tests.conftest import Database
 
@@ -73,24 +75,51 @@ def settings(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Se
     return Settings(database_url=database.url, state_dir=state, dev_signing_key=SecretStr(KEY))
 
 
+@asynccontextmanager
+async def serving(
+    settings: Settings, *, clock: Clock = utc_now, planned: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app running (its lifespan entered), with a client; ``planned=False`` runs the
+    graphql-core reference that reads are compared with."""
+    app = create_app(settings, clock=clock, planned=planned)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        yield client
+
+
+@asynccontextmanager
+async def serving_both(
+    settings: Settings, *, clock: Clock = utc_now
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
+    """The app and its graphql-core reference, both running: (client, reference)."""
+    async with (
+        serving(settings, clock=clock) as client,
+        serving(settings, clock=clock, planned=False) as reference,
+    ):
+        yield client, reference
+
+
+def own_settings(url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for a test module's own database."""
+    return Settings(
+        database_url=url, state_dir=tmp_path_factory.mktemp("s"), dev_signing_key=SecretStr(KEY)
+    )
+
+
 @pytest.fixture(scope="session")
 async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tuopin") as client:
-            yield client
+    async with serving(settings) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
 async def reference_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The same app executing on graphql-core alone: every query the tests send is
     answered by both, and the answers must be the same (see ``gql``)."""
-    app = create_app(settings, planned=False)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tuopin") as client:
-            yield client
+    async with serving(settings, planned=False) as client:
+        yield client
 
 
 def token_for(role: Role, jurisdiction: str) -> str:

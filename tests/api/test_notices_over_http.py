@@ -18,12 +18,9 @@ from typing import Any
 import httpx
 import pypdf
 import pytest
-from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.app import create_app
 from api.auth.tokens import issue_dev_token
-from api.config import Settings
 from api.db import models
 from api.db.session import create_engine
 from api.demo.generator import divisions
@@ -32,7 +29,7 @@ from api.domain.register import IncomeKind, StandardKind
 from api.domain.roles import Principal, Role
 from api.services import access
 from tests import factories as f
-from tests.api.conftest import KEY
+from tests.api.conftest import KEY, own_settings, serving_both
 from tests.api.test_procedures_over_http import PERFORM, POST, PROPOSE, Clock, ev
 from tests.conftest import Database, fresh_database
 
@@ -158,21 +155,8 @@ async def board(
     seeded = await _seed(own_database)
     clock = Clock()
     clock.now = POSTED - timedelta(days=2)
-    settings = Settings(
-        database_url=own_database,
-        state_dir=tmp_path_factory.mktemp("s"),
-        dev_signing_key=SecretStr(KEY),
-    )
-    app = create_app(settings, clock=clock)
-    reference_app = create_app(settings, clock=clock, planned=False)
-    async with (
-        app.router.lifespan_context(app),
-        reference_app.router.lifespan_context(reference_app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=reference_app), base_url="http://t"
-        ) as reference,
-    ):
+    settings = own_settings(own_database, tmp_path_factory)
+    async with serving_both(settings, clock=clock) as (client, reference):
         board = Board(client, reference, clock, seeded)
         await _post_the_list(board)
         yield board

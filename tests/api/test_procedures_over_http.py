@@ -14,18 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.app import create_app
-from api.config import Settings
 from api.db import models
 from api.db.session import create_engine
 from api.domain.register import CountyDesignation, IncomeKind, RegionClass, StandardKind
 from api.domain.roles import Principal, Role
 from api.services import access
 from tests import factories as f
-from tests.api.conftest import KEY
+from tests.api.conftest import KEY, own_settings, serving_both
 from tests.conftest import Database, fresh_database
 
 HLJ_VILLAGE = "239701001001"
@@ -157,25 +154,9 @@ class Api:
 async def api(own_database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
     keys = await _seed(own_database)
     clock = Clock()
-    settings = Settings(
-        database_url=own_database,
-        state_dir=tmp_path_factory.mktemp("s"),
-        dev_signing_key=SecretStr(KEY),
-    )
-    app = create_app(settings, clock=clock)
-    reference_app = create_app(settings, clock=clock, planned=False)
-    async with (
-        app.router.lifespan_context(app),
-        reference_app.router.lifespan_context(reference_app),
-    ):
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            httpx.AsyncClient(transport=transport, base_url="http://t") as client,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=reference_app), base_url="http://t"
-            ) as reference,
-        ):
-            yield Api(client, clock, keys, own_database, reference)
+    settings = own_settings(own_database, tmp_path_factory)
+    async with serving_both(settings, clock=clock) as (client, reference):
+        yield Api(client, clock, keys, own_database, reference)
 
 
 def ev(*kinds: str) -> list[dict[str, str]]:
