@@ -75,6 +75,16 @@ def settings(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Se
     return Settings(database_url=database.url, state_dir=state, dev_signing_key=SecretStr(KEY))
 
 
+class StoppedClock:
+    """A clock the test moves by hand (``clock.now = ...``), so notice periods can run."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2016, 11, 1, 9, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @asynccontextmanager
 async def serving(
     settings: Settings, *, clock: Clock = utc_now, planned: bool = True

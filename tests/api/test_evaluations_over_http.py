@@ -31,7 +31,7 @@ from api.domain.register import (
 from api.domain.roles import Principal, Role
 from api.services import access
 from tests import factories as f
-from tests.api.conftest import KEY, own_settings, serving_both
+from tests.api.conftest import KEY, StoppedClock, own_settings, serving_both
 from tests.conftest import Database, fresh_database
 
 COUNTY = "239821"
@@ -48,14 +48,6 @@ HOLDINGS = {
     "committees": (Role.VILLAGE_COMMITTEES, VILLAGE),
     "team": (Role.RESIDENT_WORK_TEAM, VILLAGE),
 }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2016, 11, 1, 9, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +104,7 @@ class Api:
         self,
         client: httpx.AsyncClient,
         reference: httpx.AsyncClient,
-        clock: Clock,
+        clock: StoppedClock,
         keys: dict[str, str],
     ) -> None:
         self.client, self.reference, self.clock, self.keys = client, reference, clock, keys
@@ -141,7 +133,7 @@ class Api:
 @pytest.fixture(scope="module")
 async def api(own_database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
     keys = await _seed(own_database)
-    clock = Clock()
+    clock = StoppedClock()
     settings = own_settings(own_database, tmp_path_factory)
     async with serving_both(settings, clock=clock) as (client, reference):
         yield Api(client, reference, clock, keys)

@@ -29,8 +29,8 @@ from api.domain.register import IncomeKind, StandardKind
 from api.domain.roles import Principal, Role
 from api.services import access
 from tests import factories as f
-from tests.api.conftest import KEY, own_settings, serving_both
-from tests.api.test_procedures_over_http import PERFORM, POST, PROPOSE, Clock, ev
+from tests.api.conftest import KEY, StoppedClock, own_settings, serving_both
+from tests.api.test_procedures_over_http import PERFORM, POST, PROPOSE, ev
 from tests.conftest import Database, fresh_database
 
 HEXIN = "230231101200"  # 合心村民委员会, 三道镇, 拜泉县, 齐齐哈尔市
@@ -114,7 +114,7 @@ class Board:
         self,
         client: httpx.AsyncClient,
         reference: httpx.AsyncClient,
-        clock: Clock,
+        clock: StoppedClock,
         seeded: dict[str, Any],
     ) -> None:
         self.client, self.reference, self.clock, self.seeded = client, reference, clock, seeded
@@ -153,7 +153,7 @@ async def board(
     own_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Board]:
     seeded = await _seed(own_database)
-    clock = Clock()
+    clock = StoppedClock()
     clock.now = POSTED - timedelta(days=2)
     settings = own_settings(own_database, tmp_path_factory)
     async with serving_both(settings, clock=clock) as (client, reference):

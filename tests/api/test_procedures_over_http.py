@@ -22,20 +22,12 @@ from api.domain.register import CountyDesignation, IncomeKind, RegionClass, Stan
 from api.domain.roles import Principal, Role
 from api.services import access
 from tests import factories as f
-from tests.api.conftest import KEY, own_settings, serving_both
+from tests.api.conftest import KEY, StoppedClock, own_settings, serving_both
 from tests.conftest import Database, fresh_database
 
 HLJ_VILLAGE = "239701001001"
 HLJ_COUNTY = "239701"
 LS_VILLAGE = "371302199001"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2016, 11, 1, 9, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +112,7 @@ class Api:
     def __init__(
         self,
         client: httpx.AsyncClient,
-        clock: Clock,
+        clock: StoppedClock,
         keys: dict[str, str],
         database_url: str,
         reference: httpx.AsyncClient,
@@ -153,7 +145,7 @@ class Api:
 @pytest.fixture(scope="module")
 async def api(own_database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Api]:
     keys = await _seed(own_database)
-    clock = Clock()
+    clock = StoppedClock()
     settings = own_settings(own_database, tmp_path_factory)
     async with serving_both(settings, clock=clock) as (client, reference):
         yield Api(client, clock, keys, own_database, reference)

@@ -25,7 +25,7 @@ from api.db.session import create_engine
 from api.domain import spot_checks as domain
 from api.domain.roles import Principal, Role
 from api.services import access
-from tests.api.conftest import KEY
+from tests.api.conftest import KEY, StoppedClock
 from tests.api.test_procedures_over_http import (
     APPLICATION,
     DRAW,
@@ -35,7 +35,6 @@ from tests.api.test_procedures_over_http import (
     PROPOSE,
     RECORD,
     Api,
-    Clock,
     _seed,
     drive,
     ev,
@@ -65,7 +64,7 @@ async def api(spot_database: str, tmp_path_factory: pytest.TempPathFactory) -> A
             now=datetime(2016, 10, 1, tzinfo=UTC),
         )
     await engine.dispose()
-    clock = Clock()
+    clock = StoppedClock()
     settings = Settings(
         database_url=spot_database,
         state_dir=tmp_path_factory.mktemp("s"),
