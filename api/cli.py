@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
@@ -164,6 +165,25 @@ def import_households(
     if outcome.report_file is not None:
         typer.echo(f"{len(r.errors)} errors (row, column, reason) in {outcome.report_file}")
         raise typer.Exit(1)
+
+
+statistics_app = typer.Typer(help="The statistics kept per unit and year.", no_args_is_help=True)
+app.add_typer(statistics_app, name="statistics")
+
+
+@statistics_app.command("rebuild")
+def statistics_rebuild() -> None:
+    """Recompute every unit's statistics from the register, in one transaction (after a
+    bulk load by other means; the API keeps them as it writes)."""
+    from api.services.statistics_command import rebuild
+
+    settings = _settings()
+    started = time.perf_counter()
+    households = asyncio.run(rebuild(settings.database_url))
+    typer.echo(
+        f"statistics rebuilt from {households:,} households "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @app.command("export")

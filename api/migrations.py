@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -17,4 +18,10 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    """Upgrade the schema; at head, build the kept statistics of a register that has
+    none yet (a database from before they were kept)."""
     command.upgrade(alembic_config(database_url), revision)
+    if revision == "head":
+        from api.services.statistics_command import build_if_missing
+
+        asyncio.run(build_if_missing(database_url))

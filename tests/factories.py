@@ -25,6 +25,7 @@ from api.domain.register import (
     SchoolingStatus,
     StandardKind,
 )
+from api.services import statistics
 
 NOW = datetime(2016, 12, 1, tzinfo=UTC)
 _serial = count(1)
@@ -79,6 +80,7 @@ async def household(session: AsyncSession, village: str, **overrides: Any) -> mo
     row = models.Household(**values)
     session.add(row)
     await session.flush()
+    await statistics.added_ids(session, [row.id])
     return row
 
 
@@ -107,8 +109,8 @@ async def member(
     }
     values.update(overrides)
     row = models.Member(**values)
-    session.add(row)
-    await session.flush()
+    async with statistics.track(session, [household.id]):
+        session.add(row)
     return row
 
 
@@ -167,3 +169,4 @@ async def indicators(session: AsyncSession, village: str, year: int, rural: int)
         )
     )
     await session.flush()
+    await statistics.rural_recorded(session, village, year, before=0, after=rural)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models
 from api.demo.generator import DemoData
+from api.services import statistics
 
 BATCH = 2_000
 
@@ -32,6 +33,7 @@ async def load(session: AsyncSession, data: DemoData) -> dict[str, int]:
     await _insert(session, models.Member, _linked(data.members, ids))
     await _insert(session, models.IncomeRecord, _linked(data.incomes, ids))
     await _insert(session, models.Assessment, _linked(data.assessments, ids))
+    await statistics.rebuild(session)
     return {
         "jurisdictions": len(data.jurisdictions),
         "households": len(data.households),

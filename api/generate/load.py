@@ -19,6 +19,7 @@ from api.domain.rules import StandardsPolicy
 from api.errors import ValidationFailed
 from api.generate import rows as r
 from api.generate.shape import units
+from api.services import statistics
 
 FLUSH_EVERY = 50_000  # households
 Progress = Callable[[int], None]
@@ -76,6 +77,7 @@ async def generate(
             text("SELECT setval(pg_get_serial_sequence('households', 'id'), :last)"),
             {"last": next_id - 1},
         )
+    await statistics.rebuild(session)
     return counts
 
 

@@ -15,11 +15,11 @@ from api.db.models import (
 from api.domain.procedures import (
     Effect,
 )
-from api.domain.register import ExitAttribute
+from api.domain.register import ExitAttribute, SubjectKind
 from api.errors import (
     InvalidTransition,
 )
-from api.services import outbox
+from api.services import outbox, statistics
 from api.services.workflow import (
     EXITED,
     Env,
@@ -36,9 +36,10 @@ async def apply_effects(env: Env, application: ExitApplication, effects: Sequenc
             assert household is not None
             if household.exit_attribute in EXITED:
                 raise InvalidTransition(f"household {household.registry_no} has exited already")
-            household.exit_attribute = ExitAttribute.EXITED_SUPPORTED
-            household.exited_year = application.year
-            household.returned_year = None
+            async with statistics.track(env.session, [household.id]):
+                household.exit_attribute = ExitAttribute.EXITED_SUPPORTED
+                household.exited_year = application.year
+                household.returned_year = None
             await outbox.emit(
                 env.session,
                 kind=outbox.ChangeKind.HOUSEHOLD_DEREGISTERED,
@@ -83,8 +84,9 @@ async def revoke_effects(
             household = await env.session.get(Household, application.household_id)
             assert household is not None
             exited_year = household.exited_year
-            household.exit_attribute = ExitAttribute.NOT_EXITED
-            household.exited_year = None
+            async with statistics.track(env.session, [household.id]):
+                household.exit_attribute = ExitAttribute.NOT_EXITED
+                household.exited_year = None
             payload: dict[str, object] = {
                 "registryNo": household.registry_no,
                 "exitAttribute": household.exit_attribute.value,
@@ -100,6 +102,9 @@ async def revoke_effects(
             }
             village.exited_on = None
             unit = village.village_code
+            await statistics.subject_exited(
+                env.session, SubjectKind.VILLAGE, unit, application.year, revoked=True
+            )
         else:
             raise InvalidTransition(f"a spot check does not revoke {effect}")
         await outbox.emit(
@@ -125,6 +130,7 @@ async def _mark_exited(
     if designation_row.exited_on is not None:
         raise InvalidTransition(f"{application.subject_kind} {code} has exited already")
     designation_row.exited_on = china_today(env.now)
+    await statistics.subject_exited(env.session, application.subject_kind, code, application.year)
     await outbox.emit(
         env.session,
         kind=kind,

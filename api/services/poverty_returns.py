@@ -19,7 +19,7 @@ from api.errors import (
     NotFound,
     ValidationFailed,
 )
-from api.services import access, ledger, outbox, registry
+from api.services import access, ledger, outbox, registry, statistics
 from api.services.workflow import (
     EXITED,
     Env,
@@ -72,8 +72,9 @@ async def return_to_poverty(
         raise InvalidTransition(
             f"household {registry_no} meets its standard in {year}; it has not returned to poverty"
         )
-    household.exit_attribute = ExitAttribute.RETURNED_TO_POVERTY
-    household.returned_year = year
+    async with statistics.track(env.session, [household.id]):
+        household.exit_attribute = ExitAttribute.RETURNED_TO_POVERTY
+        household.returned_year = year
     await outbox.emit(
         env.session,
         kind=outbox.ChangeKind.RETURNED_TO_POVERTY,

@@ -37,7 +37,7 @@ from api.errors import (
     StandardNotMet,
     ValidationFailed,
 )
-from api.services import access, registry
+from api.services import access, registry, statistics
 from api.services.effects import apply_effects
 from api.services.workflow import (
     Env,
@@ -186,6 +186,7 @@ async def propose(
         await apply_effects(env, application, outcome.effects)
         made.append(application)
     await flush_or_conflict(env)
+    await statistics.proposed(env.session, [(kind, a.unit_code, year) for a in made])
     return ProposedList(exit_list, made)
 
 

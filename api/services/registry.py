@@ -12,13 +12,13 @@ from api.db.models import Household, Member
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
-from api.db.repositories import statistics as statistics_repo
 from api.domain import standards as std
 from api.domain.idnumber import birth_date_of
 from api.domain.income import HouseholdAccounts, IncomeLine, accounts
 from api.domain.jurisdictions import Level, Scope, level_of
 from api.domain.register import RegionClass
 from api.domain.rules import StandardsPolicy
+from api.services import statistics
 
 
 async def household_accounts(
@@ -126,21 +126,21 @@ async def incidences(
     scope: Scope,
     policy: StandardsPolicy,
 ) -> dict[str, UnitIncidence | None]:
-    """Incidence per unit for ``year``; None for units outside the caller's scope.
+    """Incidence per unit for ``year``, from the kept statistics; None for units outside
+    the caller's scope.
 
     A unit is visible when the scope contains it (a township official sees the
     incidence of its township and of every village in it, not of its county).
     """
-    visible = [code for code in codes if scope.covers(code)]
+    found = await statistics.figures(session, codes, year=year, scope=scope)
+    visible = [code for code, figures in found.items() if figures is not None]
     result: dict[str, UnitIncidence | None] = {code: None for code in codes}
-    if not visible:
-        return result
-    counts = await statistics_repo.populations(session, visible, year=year)
     counties = [c for c in visible if level_of(c) is Level.COUNTY]
-    regions = await jurisdiction_repo.county_region_classes(session, counties)
+    regions = await jurisdiction_repo.county_region_classes(session, counties) if counties else {}
     for code in visible:
-        poor, rural = counts[code]
-        incidence = std.Incidence(poor=poor, rural=rural)
+        figures = found[code]
+        assert figures is not None
+        incidence = figures.incidence
         bar = _bar_for(code, regions, policy)
         result[code] = UnitIncidence(
             code=code,

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models
 from api.db.repositories import households as household_repo
-from api.db.repositories import statistics
 from api.domain.households import registered_poor_in
 from api.domain.income import member_counts_in
 from api.domain.jurisdictions import Scope
@@ -18,7 +17,7 @@ from api.domain.register import IncomeKind as K
 from api.domain.register import StandardKind
 from api.domain.standards import Criterion
 from api.policy_files import standards
-from api.services import registry
+from api.services import registry, statistics
 from tests import factories as f
 
 V1, V2 = "981101001001", "981101001002"  # two villages of one township
@@ -74,13 +73,14 @@ async def test_incidence_counts_members_of_registered_poor_households(
     await f.indicators(session, V1, 2016, rural=150)
     await f.indicators(session, V2, 2016, rural=50)
 
-    found = await statistics.populations(session, [V1, V2, "981101001", "9811"], year=2016)
-    assert found[V1] == (3, 150)
-    assert found[V2] == (1, 50)
-    assert found["981101001"] == (4, 200)
-    assert found["9811"] == (4, 200)
-    single = await statistics.populations(session, [V1], year=2016)
-    assert single[V1] == (3, 150)
+    codes = [V1, V2, "981101001", "9811"]
+    found = await statistics.figures(session, codes, year=2016, scope=Scope.all())
+    populations = {
+        code: (figures.poor_population, figures.rural_population)
+        for code, figures in found.items()
+        if figures is not None
+    }
+    assert populations == {V1: (3, 150), V2: (1, 50), "981101001": (4, 200), "9811": (4, 200)}
 
 
 async def test_a_village_at_exactly_two_percent_meets_the_bar(session: AsyncSession) -> None:

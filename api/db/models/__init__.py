@@ -19,6 +19,7 @@ from api.db.models.procedures import (
 from api.db.models.register import Assessment, Household, IncomeRecord, Member
 from api.db.models.spot_checks import SpotCheck, SpotCheckSubject
 from api.db.models.standards import PovertyStandard
+from api.db.models.statistics import UnitStatistics
 from api.db.models.villages import VillageIndicators
 from api.db.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
@@ -50,6 +51,7 @@ __all__ = [
     "SpotCheckSubject",
     "StageRecord",
     "SyncAck",
+    "UnitStatistics",
     "VillageDesignationRow",
     "VillageIndicators",
     "WebhookDelivery",

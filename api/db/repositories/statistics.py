@@ -1,70 +1,274 @@
-"""Aggregates for incidence: registered poor population and rural population."""
+"""Statistics rows (``unit_statistics``): reading the histories they follow from, adding
+changes, and reading a unit's rows back. The rules are ``api.domain.statistics``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Household, Member, VillageIndicators
-from api.db.repositories.households import member_counts_in, registered_poor_in
-from api.db.repositories.scoping import in_subtree
+from api.db.models import (
+    CountyDesignationRow,
+    ExitApplication,
+    Household,
+    Member,
+    UnitStatistics,
+    VillageDesignationRow,
+    VillageIndicators,
+)
+from api.db.repositories.scoping import in_scope, in_subtree
+from api.domain.engine import Status
+from api.domain.jurisdictions import Scope
+from api.domain.register import SubjectKind
+from api.domain.standards import VILLAGE_FACILITIES, Criterion
+from api.domain.statistics import MEASURES, HouseholdHistory, Measure, MemberSpan, UnitChanges
+
+CHUNK = 1_000
+"""Rows per upsert statement (14 measures and a key each: well under bind limits)."""
+
+_TABLE = UnitStatistics.__table__
+_COLUMNS = [m.value for m in MEASURES]
 
 
-async def populations(
-    session: AsyncSession, codes: Sequence[str], *, year: int
-) -> dict[str, tuple[int, int]]:
-    """(registered poor population, rural population) per unit code, for ``year``.
+_HISTORIES = (
+    select(
+        Household.id,
+        Household.village_code,
+        Household.registered_year,
+        Household.exited_year,
+        Household.returned_year,
+        Member.joined_year,
+        Member.left_year,
+        Member.id.is_not(None),
+    )
+    .outerjoin(Member, Member.household_id == Household.id)
+    .order_by(Household.id)
+)
 
-    One query pair per code length, grouping by the code prefix, whatever the
-    number of units asked for.
-    """
-    result: dict[str, tuple[int, int]] = {code: (0, 0) for code in codes}
-    by_length: dict[int, list[str]] = {}
-    for code in codes:
-        by_length.setdefault(len(code), []).append(code)
-    for length, group in by_length.items():
-        poor = await _poor(session, group, length=length, year=year)
-        rural = await _rural(session, group, length=length, year=year)
-        for code in group:
-            result[code] = (poor.get(code, 0), rural.get(code, 0))
+
+_BY_IDS = _HISTORIES.where(Household.id.in_(bindparam("ids", expanding=True)))
+
+
+async def histories(session: AsyncSession, ids: Sequence[int]) -> dict[int, HouseholdHistory]:
+    """The histories of the households with these ids (absent ids: not there)."""
+    result: dict[int, HouseholdHistory] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = await session.execute(_BY_IDS, {"ids": list(ids[start : start + CHUNK])})
+        result.update(_grouped(rows))
     return result
 
 
-async def _poor(
-    session: AsyncSession, codes: list[str], *, length: int, year: int
-) -> dict[str, int]:
-    unit = func.substr(Household.village_code, 1, length)
-    query = (
-        select(unit, func.count())
-        .select_from(Member)
-        .join(Household, Household.id == Member.household_id)
-        .where(registered_poor_in(year), member_counts_in(year))
-        .group_by(unit)
-    )
-    query = (
-        query.where(unit.in_(codes))
-        if len(codes) > 1
-        else query.where(in_subtree(Household.village_code, codes[0]))
-    )
-    rows = await session.execute(query)
-    return {code: n for code, n in rows}
+async def every_history(
+    session: AsyncSession, batch: int = 20_000
+) -> AsyncIterator[HouseholdHistory]:
+    """Every household's history, in id order, read in keyset batches."""
+    after = 0
+    while True:
+        ids = list(
+            await session.scalars(
+                select(Household.id).where(Household.id > after).order_by(Household.id).limit(batch)
+            )
+        )
+        if not ids:
+            return
+        low, high = ids[0], ids[-1]
+        rows = await session.execute(_HISTORIES.where(Household.id >= low, Household.id <= high))
+        for history in _grouped(rows).values():
+            yield history
+        after = high
 
 
-async def _rural(
-    session: AsyncSession, codes: list[str], *, length: int, year: int
-) -> dict[str, int]:
-    unit = func.substr(VillageIndicators.village_code, 1, length)
-    query = (
-        select(unit, func.sum(VillageIndicators.rural_population))
-        .where(VillageIndicators.year == year)
-        .group_by(unit)
+def _grouped(rows: Any) -> dict[int, HouseholdHistory]:
+    heads: dict[int, tuple[str, int, int | None, int | None]] = {}
+    spans: dict[int, list[MemberSpan]] = {}
+    for hid, village, registered, exited, returned, joined, left, has_member in rows:
+        if hid not in heads:
+            heads[hid] = (village, registered, exited, returned)
+            spans[hid] = []
+        if has_member:
+            spans[hid].append(MemberSpan(joined, left))
+    return {
+        hid: HouseholdHistory(village, registered, exited, returned, tuple(spans[hid]))
+        for hid, (village, registered, exited, returned) in heads.items()
+    }
+
+
+async def add(session: AsyncSession, changes: UnitChanges) -> None:
+    """Add ``changes`` to the stored rows (creating missing ones), in key order, so two
+    writers touching the same units lock them in the same order."""
+    if not changes:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    keys = sorted(changes)
+    for start in range(0, len(keys), CHUNK):
+        values = [
+            {
+                "unit_code": code,
+                "year": year,
+                **{m.value: changes[(code, year)].get(m, 0) for m in MEASURES},
+            }
+            for code, year in keys[start : start + CHUNK]
+        ]
+        statement = insert(UnitStatistics).values(values)
+        statement = statement.on_conflict_do_update(
+            index_elements=["unit_code", "year"],
+            set_={c: _TABLE.c[c] + statement.excluded[c] for c in _COLUMNS},
+        )
+        await session.execute(statement)
+
+
+async def clear(session: AsyncSession) -> None:
+    await session.execute(delete(UnitStatistics))
+
+
+async def rows_of(
+    session: AsyncSession, codes: Sequence[str], *, year: int, scope: Scope
+) -> dict[str, dict[int, Counter[Measure]]]:
+    """Stored rows up to ``year`` of the units with these codes that ``scope`` covers."""
+    query = select(_TABLE).where(
+        _TABLE.c.unit_code.in_(list(codes)),
+        _TABLE.c.year <= year,
+        in_scope(_TABLE.c.unit_code, scope),
     )
-    query = (
-        query.where(unit.in_(codes))
-        if len(codes) > 1
-        else query.where(in_subtree(VillageIndicators.village_code, codes[0]))
+    result: dict[str, dict[int, Counter[Measure]]] = {}
+    for row in (await session.execute(query)).mappings():
+        counts = Counter({m: row[m.value] for m in MEASURES if row[m.value]})
+        result.setdefault(row["unit_code"], {})[row["year"]] = counts
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class PoorVillageFacts:
+    village_code: str
+    poor_population: int
+    """Registered poor population at the end of the year, from the kept rows."""
+    rural_population: int
+    facilities: dict[Criterion, bool] | None
+    """None: no indicators recorded for the year."""
+
+
+_FACILITY_COLUMNS = [VillageIndicators.__table__.c[c.value] for c in VILLAGE_FACILITIES]
+
+
+async def poor_villages_under(
+    session: AsyncSession, code: str, *, year: int
+) -> list[PoorVillageFacts]:
+    """Designated poor villages under ``code`` (designated by ``year``), each with its
+    registered poor population at the end of ``year`` and its indicators for the year."""
+    poor = (
+        select(_TABLE.c.unit_code, func.sum(_TABLE.c.poor_population).label("poor"))
+        .where(in_subtree(_TABLE.c.unit_code, code), _TABLE.c.year <= year)
+        .group_by(_TABLE.c.unit_code)
+        .subquery()
     )
-    rows = await session.execute(query)
-    return {code: int(n or 0) for code, n in rows}
+    indicators = VillageIndicators.__table__
+    query = (
+        select(
+            VillageDesignationRow.village_code,
+            poor.c.poor,
+            indicators.c.year,
+            indicators.c.rural_population,
+            *_FACILITY_COLUMNS,
+        )
+        .outerjoin(poor, poor.c.unit_code == VillageDesignationRow.village_code)
+        .outerjoin(
+            indicators,
+            (indicators.c.village_code == VillageDesignationRow.village_code)
+            & (indicators.c.year == year),
+        )
+        .where(
+            in_subtree(VillageDesignationRow.village_code, code),
+            VillageDesignationRow.designated_year <= year,
+        )
+        .order_by(VillageDesignationRow.village_code)
+    )
+    result: list[PoorVillageFacts] = []
+    for village, poor_population, recorded, rural, *present in await session.execute(query):
+        result.append(
+            PoorVillageFacts(
+                village_code=village,
+                poor_population=int(poor_population or 0),
+                rural_population=int(rural or 0),
+                facilities=None
+                if recorded is None
+                else {c: bool(v) for c, v in zip(VILLAGE_FACILITIES, present, strict=True)},
+            )
+        )
+    return result
+
+
+async def poor_counties_under(
+    session: AsyncSession, code: str, *, year: int
+) -> list[CountyDesignationRow]:
+    """Designated poor counties under ``code`` (designated by ``year``)."""
+    rows = await session.scalars(
+        select(CountyDesignationRow)
+        .where(
+            in_subtree(CountyDesignationRow.county_code, code),
+            CountyDesignationRow.designated_year <= year,
+        )
+        .order_by(CountyDesignationRow.county_code)
+    )
+    return list(rows)
+
+
+# ---------------------------------------------------------------- rebuild sources
+
+
+async def applications(session: AsyncSession) -> list[tuple[SubjectKind, str, int]]:
+    """(subject kind, unit code, year) of every exit application: the proposals."""
+    rows = await session.execute(
+        select(ExitApplication.subject_kind, ExitApplication.unit_code, ExitApplication.year)
+    )
+    return [(kind, code, year) for kind, code, year in rows]
+
+
+async def exited_subjects(session: AsyncSession) -> list[tuple[SubjectKind, str, int]]:
+    """(kind, code, year) of villages and counties marked exited: the year of the exit
+    application that marked them, or the calendar year of the mark without one."""
+    result: list[tuple[SubjectKind, str, int]] = []
+    for kind, model, column in (
+        (SubjectKind.VILLAGE, VillageDesignationRow, VillageDesignationRow.village_code),
+        (SubjectKind.COUNTY, CountyDesignationRow, CountyDesignationRow.county_code),
+    ):
+        year = (
+            select(func.max(ExitApplication.year))
+            .where(
+                ExitApplication.subject_kind == kind,
+                ExitApplication.subject_key == column,
+                ExitApplication.status == Status.EXITED,
+            )
+            .scalar_subquery()
+        )
+        rows = await session.execute(
+            select(column, model.exited_on, year).where(model.exited_on.is_not(None))
+        )
+        result.extend((kind, code, found or on.year) for code, on, found in rows)
+    return result
+
+
+async def rural_populations(session: AsyncSession) -> list[tuple[str, int, int]]:
+    rows = await session.execute(
+        select(
+            VillageIndicators.village_code,
+            VillageIndicators.year,
+            VillageIndicators.rural_population,
+        )
+    )
+    return [(code, year, rural) for code, year, rural in rows]
+
+
+async def rural_population(session: AsyncSession, village_code: str, year: int) -> int:
+    """A village's recorded rural population for ``year``; 0 if none is recorded."""
+    found = await session.scalar(
+        select(VillageIndicators.rural_population).where(
+            VillageIndicators.village_code == village_code, VillageIndicators.year == year
+        )
+    )
+    return int(found or 0)
