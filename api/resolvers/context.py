@@ -40,8 +40,9 @@ from api.domain.notices import Notice, NoticeKey
 from api.domain.roles import PUBLIC_SCOPE, Principal
 from api.domain.rules import StandardsPolicy
 from api.domain.standards import StandardCheck
+from api.domain.statistics import Figures, Tally
 from api.procedure_files import ProcedureBook
-from api.services import evaluations, notices, registry, webhooks
+from api.services import evaluations, notices, registry, statistics, webhooks
 from api.services.exits import Env
 from api.services.registry import UnitIncidence
 
@@ -146,6 +147,9 @@ class Loaders:
         self.children: DataLoader[str, list[Jurisdiction]] = DataLoader(self._children)
         self.notice: DataLoader[NoticeKey, Notice | None] = DataLoader(self._notices)
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
+        self._statistics: dict[int, DataLoader[str, Figures | None]] = {}
+        self.tallies: dict[tuple[str, int], tuple[Tally, Tally]] = {}
+        """(unit code, year) -> poor villages and counties (api/resolvers/statistics.py)."""
 
     # Built on first use: most requests touch one group or none, and building every
     # loader for every request was a tenth of an inbox request's CPU.
@@ -178,6 +182,25 @@ class Loaders:
 
             self._incidence[year] = DataLoader(load)
         return self._incidence[year]
+
+    def statistics(self, year: int) -> DataLoader[str, Figures | None]:
+        """Kept statistics per unit code (signed-in viewers; see services/statistics.py)."""
+        if year not in self._statistics:
+            principal = self._context.principal
+            assert principal is not None
+
+            async def load(codes: Sequence[str]) -> list[Figures | None]:
+                async def work(session: AsyncSession) -> dict[str, Figures | None]:
+                    await statistics.readable(session, self._context.authorizer, principal)
+                    return await statistics.figures(
+                        session, codes, year=year, scope=principal.read_scope()
+                    )
+
+                found = await self._context.read(work)
+                return [found[code] for code in codes]
+
+            self._statistics[year] = DataLoader(load)
+        return self._statistics[year]
 
     async def _jurisdictions(self, codes: Sequence[str]) -> list[Jurisdiction | None]:
         found = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, codes))

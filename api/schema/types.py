@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry import relay
@@ -29,6 +29,7 @@ from api.domain.standards import CRITERION_ZH, Criterion
 from api.domain.standards import StandardCheck as DomainCheck
 from api.errors import ValidationFailed
 from api.resolvers import households as household_resolvers
+from api.resolvers import statistics as statistics_resolvers
 from api.resolvers.context import Context
 from api.resolvers.ids import parse_id
 from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
@@ -41,6 +42,9 @@ from api.schema.details import Assessment, ExitPlan, IncomeRecord, PoorCounty, P
 from api.schema.pagination import PageInfo
 from api.schema.procedures import ExitApplication
 from api.services.registry import UnitIncidence
+
+if TYPE_CHECKING:
+    from api.schema.statistics import UnitStatistics
 
 Info = strawberry.Info[Context, None]
 
@@ -381,6 +385,20 @@ class Jurisdiction(relay.Node):
     async def incidence(self, info: Info, year: int) -> Incidence | None:
         unit = await info.context.loaders.incidence(year).load(self.code)
         return None if unit is None else Incidence.of(unit)
+
+    @strawberry.field(
+        description="The unit's statistics for the year, kept as changes happen. Null for "
+        "the public and outside the viewer's jurisdiction; an error (\"may not read "
+        'statistics") for a role that does not read them (third-party evaluators, '
+        "integrators)."
+    )
+    async def statistics(
+        self, info: Info, year: int
+    ) -> Annotated[UnitStatistics, strawberry.lazy("api.schema.statistics")] | None:
+        from api.schema.statistics import UnitStatistics
+
+        found = await statistics_resolvers.figures(info.context, self.code, year)
+        return None if found is None else UnitStatistics(code=self.code, year=year, figures=found)
 
     @strawberry.field(
         description="Registered households under this unit that the viewer may see, "

@@ -14,16 +14,20 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.authz.enforcer import Authorizer
+from api.authz.policy import Action
 from api.db.repositories import statistics as repo
 from api.domain import statistics as stats
 from api.domain.jurisdictions import Scope
 from api.domain.procedures import Check
 from api.domain.register import SubjectKind
+from api.domain.roles import Principal
 from api.domain.rules import StandardsPolicy
 from api.domain.standards import Incidence
 from api.domain.statistics import Figures, HouseholdHistory, Measure, UnitChanges
 from api.errors import NotFound, ValidationFailed
 from api.procedure_files import ProcedureBook
+from api.services import access
 
 _PROPOSED = {
     SubjectKind.HOUSEHOLD: Measure.PROPOSED_HOUSEHOLDS,
@@ -108,6 +112,21 @@ async def rebuild(session: AsyncSession) -> int:
 
 
 # ---------------------------------------------------------------- reading
+
+OBJECT = "statistics"
+
+
+async def readable(session: AsyncSession, authorizer: Authorizer, principal: Principal) -> None:
+    """NotPermitted unless the principal's role reads statistics (policies/policy.base.csv);
+    what it reads is then scoped to its jurisdiction in SQL."""
+    await access.authorize(
+        session,
+        authorizer,
+        principal,
+        domain=principal.jurisdiction,
+        obj=OBJECT,
+        action=Action.READ,
+    )
 
 
 async def figures(

@@ -17,6 +17,7 @@ from api.errors import NotPermitted, ValidationFailed
 from api.services import household_import, register_export, tables
 from tests.register_rows import id_number, register_row
 from tests.scenarios import env, household_village, official
+from tests.statistics_check import assert_kept_equal_a_rebuild
 
 NOW = datetime(2016, 12, 1, tzinfo=UTC)
 
@@ -90,6 +91,7 @@ async def test_good_rows_load_bad_rows_are_reported_and_a_second_run_changes_not
     again = await _run(session, _mixed(village))
     assert (again.created, again.updated, again.unchanged, again.written) == (0, 0, 2, False)
     assert await _counts(session) == after  # no rows, no events, no ledger entry
+    await assert_kept_equal_a_rebuild(session)  # the new households counted, once
 
 
 async def test_atomic_loads_nothing_when_any_row_is_bad_and_dry_run_never_writes(
@@ -152,6 +154,7 @@ async def test_a_member_change_updates_the_household_and_tells_the_national_syst
     )
     assert last is not None
     assert last["removed"] == [_id(12)]
+    await assert_kept_equal_a_rebuild(session)
 
 
 async def test_what_the_procedures_own_is_never_imported_over(session: AsyncSession) -> None:

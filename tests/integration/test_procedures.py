@@ -28,6 +28,7 @@ from api.procedure_files import book
 from api.services import exits, registry
 from tests import factories as f
 from tests.scenarios import T0, Cast, env, evidence, household_village, later, official, walk
+from tests.statistics_check import assert_kept_equal_a_rebuild
 
 HLJ_VILLAGE = "230231101200"  # 合心村: exactly 2.00%, every facility present
 YEAR = 2016
@@ -572,6 +573,7 @@ async def test_an_exited_household_found_below_its_line_returns_to_poverty(
     )
     assert back.exit_attribute is ExitAttribute.RETURNED_TO_POVERTY
     assert back.returned_year == YEAR
+    await assert_kept_equal_a_rebuild(session)
 
 
 async def test_the_ledger_refuses_updates_and_deletes(session: AsyncSession, village: str) -> None:

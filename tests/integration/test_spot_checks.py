@@ -22,6 +22,7 @@ from api.procedure_files import book
 from api.services import exits, spot_checks
 from tests.integration.test_procedures import YEAR, propose_households
 from tests.scenarios import Cast, evidence, failed, household_village, later, passed, walk
+from tests.statistics_check import assert_kept_equal_a_rebuild
 
 HLJ_TOWN = "230231101"
 LS_TOWN = "371302101"
@@ -242,6 +243,7 @@ async def test_a_failed_finding_revokes_the_exit_and_returns_the_household_to_ve
         "failedCriteria": ["income"],
         "returnedTo": "verification",
     }
+    await assert_kept_equal_a_rebuild(session)
 
     # Verified again, the household passes the remaining stages and exits once more; the
     # acknowledgment given before the spot check no longer counts.
