@@ -95,6 +95,16 @@ async def authorize(
         )
 
 
+async def authorize_reading(
+    session: AsyncSession, authorizer: Authorizer, principal: Principal, obj: str
+) -> None:
+    """Raise NotPermitted unless the principal's role reads ``obj`` where it is held; the
+    read itself is then scoped to the principal's jurisdiction in SQL."""
+    await authorize(
+        session, authorizer, principal, domain=principal.jurisdiction, obj=obj, action=Action.READ
+    )
+
+
 async def assign_role(
     session: AsyncSession,
     authorizer: Authorizer,

@@ -437,14 +437,7 @@ async def visible(
     first: int,
 ) -> list[SpotCheck]:
     """Spot checks in the principal's jurisdiction, for the roles that read them."""
-    await access.authorize(
-        session,
-        authorizer,
-        principal,
-        domain=principal.jurisdiction,
-        obj=OBJECT,
-        action=Action.READ,
-    )
+    await access.authorize_reading(session, authorizer, principal, OBJECT)
     if under is not None:
         validate_code(under)
     return await repo.page(

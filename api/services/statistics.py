@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.enforcer import Authorizer
-from api.authz.policy import Action
 from api.db.repositories import statistics as repo
 from api.domain import statistics as stats
 from api.domain.jurisdictions import Scope
@@ -119,14 +118,7 @@ OBJECT = "statistics"
 async def readable(session: AsyncSession, authorizer: Authorizer, principal: Principal) -> None:
     """NotPermitted unless the principal's role reads statistics (policies/policy.base.csv);
     what it reads is then scoped to its jurisdiction in SQL."""
-    await access.authorize(
-        session,
-        authorizer,
-        principal,
-        domain=principal.jurisdiction,
-        obj=OBJECT,
-        action=Action.READ,
-    )
+    await access.authorize_reading(session, authorizer, principal, OBJECT)
 
 
 async def figures(

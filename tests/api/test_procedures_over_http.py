@@ -258,6 +258,23 @@ async def spot_check(api: Api, application: dict[str, Any], token: str) -> None:
     assert recorded["recordSpotCheckFindings"]["spotCheck"]["complete"] is True, recorded
 
 
+async def propose_household(api: Api, village: str, province: str) -> dict[str, Any]:
+    """The village committee proposes the village's seeded household; its application."""
+    proposed = await api.gql(
+        PROPOSE,
+        api.token(Role.VILLAGE_COMMITTEES, province),
+        input={
+            "subjectKind": "HOUSEHOLD",
+            "unitCode": village,
+            "year": 2016,
+            "subjects": [api.keys[village]],
+            "evidence": ev("assembly_minutes"),
+        },
+    )
+    application: dict[str, Any] = proposed["proposeExitList"]["list"]["applications"][0]
+    return application
+
+
 async def drive(
     api: Api, application: dict[str, Any], province: str, *, until: str | None = None
 ) -> dict[str, Any]:

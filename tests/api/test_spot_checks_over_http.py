@@ -32,12 +32,11 @@ from tests.api.test_procedures_over_http import (
     HLJ_VILLAGE,
     LS_VILLAGE,
     PERFORM,
-    PROPOSE,
     RECORD,
     Api,
     _seed,
     drive,
-    ev,
+    propose_household,
 )
 from tests.conftest import Database, fresh_database
 
@@ -110,18 +109,7 @@ def exited_draw(unit: str, **extra: Any) -> dict[str, Any]:
 
 async def test_spot_checks_of_exited_households_over_http(api: Api) -> None:
     key = api.keys[HLJ_VILLAGE]
-    proposed = await api.gql(
-        PROPOSE,
-        api.token(Role.VILLAGE_COMMITTEES, "23"),
-        input={
-            "subjectKind": "HOUSEHOLD",
-            "unitCode": HLJ_VILLAGE,
-            "year": 2016,
-            "subjects": [key],
-            "evidence": ev("assembly_minutes"),
-        },
-    )
-    (application,) = proposed["proposeExitList"]["list"]["applications"]
+    application = await propose_household(api, HLJ_VILLAGE, "23")
     done = await drive(api, application, "23")
     assert done["status"] == "EXITED"
 
@@ -257,18 +245,7 @@ async def test_spot_checks_of_exited_households_over_http(api: Api) -> None:
 
 
 async def test_lanshan_town_review_over_http(api: Api) -> None:
-    proposed = await api.gql(
-        PROPOSE,
-        api.token(Role.VILLAGE_COMMITTEES, "37"),
-        input={
-            "subjectKind": "HOUSEHOLD",
-            "unitCode": LS_VILLAGE,
-            "year": 2016,
-            "subjects": [api.keys[LS_VILLAGE]],
-            "evidence": ev("assembly_minutes"),
-        },
-    )
-    (application,) = proposed["proposeExitList"]["list"]["applications"]
+    application = await propose_household(api, LS_VILLAGE, "37")
     waiting = await drive(api, application, "37", until="town_spot_check")
     assert waiting["currentStage"]["code"] == "town_spot_check"
     town = token(Role.TOWNSHIP_GOVERNMENT, LS_TOWN)

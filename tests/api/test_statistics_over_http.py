@@ -23,11 +23,10 @@ from tests.api.conftest import StoppedClock, own_settings, serving_both
 from tests.api.test_procedures_over_http import (
     HLJ_COUNTY,
     HLJ_VILLAGE,
-    PROPOSE,
     Api,
     _seed,
     drive,
-    ev,
+    propose_household,
 )
 from tests.conftest import Database, fresh_database
 
@@ -127,18 +126,7 @@ async def test_statistics_follow_a_proposal_and_an_exit(api: Api) -> None:
         }
     ]
 
-    proposed = await api.gql(
-        PROPOSE,
-        api.token(Role.VILLAGE_COMMITTEES, "23"),
-        input={
-            "subjectKind": "HOUSEHOLD",
-            "unitCode": HLJ_VILLAGE,
-            "year": 2016,
-            "subjects": [api.keys[HLJ_VILLAGE]],
-            "evidence": ev("assembly_minutes"),
-        },
-    )
-    (application,) = proposed["proposeExitList"]["list"]["applications"]
+    application = await propose_household(api, HLJ_VILLAGE, "23")
     village = await _figures(api, HLJ_VILLAGE, Role.VILLAGE_COMMITTEES)
     assert village is not None
     assert village["proposedHouseholds"] == 1
