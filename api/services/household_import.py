@@ -38,7 +38,6 @@ from api.domain.register_file import (
 )
 from api.domain.register_frame import KEY, ROW, RegisterFrame
 from api.domain.roles import Principal
-from api.domain.statistics import HouseholdHistory, MemberSpan
 from api.errors import ValidationFailed
 from api.services import access, ledger, outbox, statistics
 from api.services.workflow import Env
@@ -279,7 +278,9 @@ async def import_households(
     if dry_run or (atomic and report.errors) or not (plan.new.height or plan.changed):
         return report
     await _insert_new(session, plan.new, plan.new_members, now=now, progress=progress)
-    await statistics.added(session, _histories(plan.new, plan.new_members))
+    await statistics.added_frames(
+        session, plan.new.rename({KEY: "key"}), plan.new_members.rename({KEY: "key"})
+    )
     for household, stored in plan.changed:
         async with statistics.track(session, [stored.id]):
             await _update(session, household, stored, now=now)
@@ -305,18 +306,6 @@ async def import_households(
     )
     report.written = True
     return report
-
-
-def _histories(households: pl.DataFrame, members: pl.DataFrame) -> list[HouseholdHistory]:
-    """New households' histories from the frames written (their statistics need no read)."""
-    spans: dict[str, list[MemberSpan]] = {}
-    for key, joined, left in members.select(KEY, "joined_year", "left_year").iter_rows():
-        spans.setdefault(key, []).append(MemberSpan(joined, left))
-    columns = (KEY, "village_code", "registered_year", "exited_year", "returned_year")
-    return [
-        HouseholdHistory(village, registered, exited, returned, tuple(spans.get(key, ())))
-        for key, village, registered, exited, returned in households.select(columns).iter_rows()
-    ]
 
 
 def _common_prefix(codes: list[str]) -> str:

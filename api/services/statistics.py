@@ -9,14 +9,17 @@ application opened (``proposed``), a village's or county's exit marked or revoke
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 
+import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.enforcer import Authorizer
 from api.db.repositories import statistics as repo
 from api.domain import statistics as stats
+from api.domain import statistics_frames as frames
 from api.domain.jurisdictions import Scope
 from api.domain.procedures import Check
 from api.domain.register import SubjectKind
@@ -54,6 +57,13 @@ async def track(session: AsyncSession, household_ids: Sequence[int]) -> AsyncIte
 async def added(session: AsyncSession, histories: Iterable[HouseholdHistory]) -> None:
     """New households, their histories known to the writer (no read back)."""
     await repo.add(session, stats.households_by_unit((None, h) for h in histories))
+
+
+async def added_frames(
+    session: AsyncSession, households: pl.DataFrame, members: pl.DataFrame
+) -> None:
+    """New households as the frames a bulk import wrote (``api.domain.statistics_frames``)."""
+    await repo.add(session, frames.changes_by_unit(households, members))
 
 
 async def added_ids(session: AsyncSession, household_ids: Sequence[int]) -> None:
@@ -94,12 +104,10 @@ async def rebuild(session: AsyncSession) -> int:
     await repo.clear(session)
     changes: UnitChanges = {}
     households = 0
-    async for history in repo.every_history(session):
-        households += 1
-        stats.by_unit(history.village_code, stats.household_changes(history), changes)
-        if len(changes) >= 50_000:
-            await repo.add(session, changes)
-            changes = {}
+    async for batch, members in repo.every_household(session):
+        households += batch.height
+        for key, counts in frames.changes_by_unit(batch, members).items():
+            changes.setdefault(key, Counter()).update(counts)
     for kind, code, year in await repo.applications(session):
         stats.by_unit(code, stats.event(year, _PROPOSED[kind]), changes)
     for kind, code, year in await repo.exited_subjects(session):

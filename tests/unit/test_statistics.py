@@ -7,9 +7,11 @@ import random
 from collections import Counter
 from decimal import Decimal
 
+import polars as pl
 import pytest
 
 from api.domain import statistics as stats
+from api.domain import statistics_frames as frames
 from api.domain.households import registered_poor_in
 from api.domain.procedures import Check
 from api.domain.standards import Criterion, Incidence, IncidenceBar
@@ -158,3 +160,38 @@ def test_plan_progress() -> None:
     assert not stats.PlanProgress(planned=10, done=4).met
     assert stats.PlanProgress(planned=10, done=12).remaining == 0
     assert stats.PlanProgress(planned=10, done=10).met
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_column_form_says_what_the_household_rule_says(seed: int) -> None:
+    rng = random.Random(seed)
+    villages = [VILLAGE, "230231101201", "230231102200", "371302199001"]
+    histories = [
+        HouseholdHistory(
+            rng.choice(villages), h.registered_year, h.exited_year, h.returned_year, h.members
+        )
+        for h in (_random_history(rng) for _ in range(60))
+    ]
+    households = pl.DataFrame(
+        {
+            "key": [str(i) for i in range(len(histories))],
+            "village_code": [h.village_code for h in histories],
+            "registered_year": [h.registered_year for h in histories],
+            "exited_year": [h.exited_year for h in histories],
+            "returned_year": [h.returned_year for h in histories],
+        },
+        schema_overrides={"exited_year": pl.Int16, "returned_year": pl.Int16},
+    )
+    members = pl.DataFrame(
+        {
+            "key": [str(i) for i, h in enumerate(histories) for _ in h.members],
+            "joined_year": [m.joined_year for h in histories for m in h.members],
+            "left_year": [m.left_year for h in histories for m in h.members],
+        },
+        schema={"key": pl.String, "joined_year": pl.Int16, "left_year": pl.Int16},
+    )
+    expected = stats.households_by_unit((None, h) for h in histories)
+    found = frames.changes_by_unit(households, members)
+    assert found == {
+        key: Counter({m: n for m, n in counts.items() if n}) for key, counts in expected.items()
+    }

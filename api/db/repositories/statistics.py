@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,23 +64,51 @@ async def histories(session: AsyncSession, ids: Sequence[int]) -> dict[int, Hous
     return result
 
 
-async def every_history(
-    session: AsyncSession, batch: int = 20_000
-) -> AsyncIterator[HouseholdHistory]:
-    """Every household's history, in id order, read in keyset batches."""
+_HOUSEHOLD_SCHEMA = {
+    "key": pl.Int64,
+    "village_code": pl.String,
+    "registered_year": pl.Int64,
+    "exited_year": pl.Int64,
+    "returned_year": pl.Int64,
+}
+_MEMBER_SCHEMA = {"key": pl.Int64, "joined_year": pl.Int64, "left_year": pl.Int64}
+
+
+async def every_household(
+    session: AsyncSession, batch: int = 100_000
+) -> AsyncIterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Every household's history as frames (``api.domain.statistics_frames``), keyed by
+    id, in keyset batches of households with their members."""
     after = 0
     while True:
-        ids = list(
-            await session.scalars(
-                select(Household.id).where(Household.id > after).order_by(Household.id).limit(batch)
+        rows = (
+            await session.execute(
+                select(
+                    Household.id,
+                    Household.village_code,
+                    Household.registered_year,
+                    Household.exited_year,
+                    Household.returned_year,
+                )
+                .where(Household.id > after)
+                .order_by(Household.id)
+                .limit(batch)
             )
-        )
-        if not ids:
+        ).all()
+        if not rows:
             return
-        low, high = ids[0], ids[-1]
-        rows = await session.execute(_HISTORIES.where(Household.id >= low, Household.id <= high))
-        for history in _grouped(rows).values():
-            yield history
+        low, high = rows[0][0], rows[-1][0]
+        members = (
+            await session.execute(
+                select(Member.household_id, Member.joined_year, Member.left_year).where(
+                    Member.household_id >= low, Member.household_id <= high
+                )
+            )
+        ).all()
+        yield (
+            pl.DataFrame(rows, schema=_HOUSEHOLD_SCHEMA, orient="row"),
+            pl.DataFrame(members, schema=_MEMBER_SCHEMA, orient="row"),
+        )
         after = high
 
 
