@@ -34,7 +34,7 @@ from api.db.repositories import changes as change_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.views import HouseholdView, StageRecordView
-from api.domain.income import HouseholdAccounts
+from api.domain.income import Figures, HouseholdAccounts
 from api.domain.jurisdictions import Scope
 from api.domain.notices import Notice, NoticeKey
 from api.domain.roles import PUBLIC_SCOPE, Principal
@@ -66,8 +66,8 @@ class Context:
     clock: Clock = utc_now
     introspection: bool = True
     plain_http_webhooks: bool = True
-    accounts: dict[tuple[int, int], HouseholdAccounts] = field(init=False, default_factory=dict)
-    """(year, household id) -> accounts fetched with a page (see resolvers/lookahead.py)."""
+    figures: dict[tuple[int, int], Figures] = field(init=False, default_factory=dict)
+    """(year, household id) -> figures fetched with a page (see resolvers/lookahead.py)."""
     prefetched_records: dict[int, list[StageRecordView]] = field(init=False, default_factory=dict)
     """Application id -> stage records fetched with a list (resolvers/applications.py)."""
     prefetched_households: dict[str, HouseholdView | None] = field(init=False, default_factory=dict)

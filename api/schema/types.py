@@ -248,14 +248,14 @@ class Household(relay.Node):
 
     @strawberry.field(description="Members counted in the household in that year.")
     def size(self, info: Info, year: int) -> int:
-        cached = info.context.accounts.get((year, self.id))
+        cached = info.context.figures.get((year, self.id))
         if cached is not None:  # fetched with the page: no await per row
             return cached.size
         return cast("int", self._accounts(info, year, "size"))
 
     @strawberry.field(description="年人均纯收入, derived from the year's income records.")
     def per_capita_net_income(self, info: Info, year: int) -> Decimal | None:
-        cached = info.context.accounts.get((year, self.id))
+        cached = info.context.figures.get((year, self.id))
         if cached is not None:
             return cached.per_capita
         return cast("Decimal | None", self._accounts(info, year, "per_capita"))
@@ -403,6 +403,7 @@ class Jurisdiction(relay.Node):
                 year=meets_standard.year, met=meets_standard.met
             )
         )
+        years = household_resolvers.figure_years(info)
         page = await household_resolvers.page_under(
             info.context,
             code=self.code,
@@ -410,8 +411,9 @@ class Jurisdiction(relay.Node):
             after=after,
             exit_attributes=wanted,
             standard=standard,
+            figures_year=min(years, default=None),
         )
-        await household_resolvers.prefetch_accounts(info, page.rows)
+        await household_resolvers.prefetch_figures(info.context, page, years)
         edges = [HouseholdEdge(node=Household.of(row)) for row in page.rows]
         return HouseholdConnection(
             edges=edges,

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Assessment, Household, IncomeRecord, Member
@@ -20,6 +32,7 @@ from api.db.repositories.scoping import (
     subtree_values,
 )
 from api.db.statements import shaped
+from api.db.types import Money
 from api.db.views import HouseholdView
 from api.domain.income import IncomeLine
 from api.domain.jurisdictions import Scope
@@ -39,19 +52,52 @@ def _under(scope: Scope, under: str, exit_attributes: Sequence[str]) -> Select[H
 
 
 @shaped
-def _page(scope: ScopeShape, *, filtered: bool, after: bool) -> Select[Household]:
-    query = select(Household).where(
-        in_subtree_bound(Household.village_code, "under"),
-        in_scope_bound(Household.village_code, scope),
+def _page(scope: ScopeShape, *, filtered: bool, after: bool, figures: bool) -> Select[Any]:
+    table = Household.__table__
+    columns: list[Any] = [table]
+    if figures:
+        columns += _figures(table.c.id)
+    query = select(*columns).where(
+        in_subtree_bound(table.c.village_code, "under"),
+        in_scope_bound(table.c.village_code, scope),
     )
     if filtered:
-        query = query.where(Household.exit_attribute.in_(bindparam("attributes", expanding=True)))
+        query = query.where(table.c.exit_attribute.in_(bindparam("attributes", expanding=True)))
     if after:
         query = query.where(
-            tuple_(Household.village_code, Household.id)
+            tuple_(table.c.village_code, table.c.id)
             > tuple_(bindparam("after_code"), bindparam("after_id"))
         )
-    return query.order_by(Household.village_code, Household.id).limit(bindparam("limit"))
+    return query.order_by(table.c.village_code, table.c.id).limit(bindparam("limit"))
+
+
+def _figures(household_id: ColumnElement[int]) -> list[Any]:
+    """A page row's members counted in ``:year`` and its net income of that year, as
+    correlated subqueries (api.domain.income.accounts: costs are subtracted)."""
+    year = bindparam("year", type_=Member.joined_year.type)
+    size = (
+        select(func.count())
+        .where(Member.household_id == household_id, member_counts_in(year))
+        .scalar_subquery()
+    )
+    signed = case(
+        (IncomeRecord.kind == IncomeKind.COST, -IncomeRecord.amount), else_=IncomeRecord.amount
+    )
+    net = (
+        select(func.sum(signed))
+        .where(IncomeRecord.household_id == household_id, IncomeRecord.year == year)
+        .scalar_subquery()
+    )
+    return [size.label("figure_size"), type_coerce(net, Money()).label("figure_net")]
+
+
+class PageRow(HouseholdView, Protocol):
+    """A household of a page; with a figures year, also its figures of that year."""
+
+    @property
+    def figure_size(self) -> int: ...
+    @property
+    def figure_net(self) -> Decimal | None: ...
 
 
 async def page(
@@ -62,19 +108,30 @@ async def page(
     after: HouseholdKey | None,
     first: int,
     exit_attributes: Sequence[str] = (),
-) -> list[Household]:
-    """Up to ``first`` households under ``under`` that ``scope`` may see, after ``after``.
+    figures_year: int | None = None,
+) -> list[PageRow]:
+    """Up to ``first`` households under ``under`` that ``scope`` may see, after ``after``,
+    as rows (api/db/views.py); with ``figures_year``, each row carries its size and net
+    income of that year (``figure_size``, ``figure_net``: None without income records).
 
     Returns one row more than asked when there is a next page; the caller trims it.
     """
-    query = _page(scope_shape(scope), filtered=bool(exit_attributes), after=after is not None)
+    query = _page(
+        scope_shape(scope),
+        filtered=bool(exit_attributes),
+        after=after is not None,
+        figures=figures_year is not None,
+    )
     values: dict[str, Any] = scope_values(scope) | subtree_values(under, "under")
     values["limit"] = first + 1
     if exit_attributes:
         values["attributes"] = list(exit_attributes)
     if after is not None:
         values["after_code"], values["after_id"] = after
-    return list(await session.scalars(query, values))
+    if figures_year is not None:
+        values["year"] = figures_year
+    rows = await session.execute(query, values)
+    return cast("list[PageRow]", rows.all())
 
 
 @shaped
