@@ -100,9 +100,14 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             for _ in range(args.warm):
                 await request(app, body, bearer)
             started = time.process_time()
-            for _ in range(args.requests):
-                await request(app, body, bearer)
-            cpu = (time.process_time() - started) / args.requests
+
+            async def client(count: int, body: bytes = body, bearer: str = bearer) -> None:
+                for _ in range(count):
+                    await request(app, body, bearer)
+
+            each = args.requests // args.concurrency
+            await asyncio.gather(*(client(each) for _ in range(args.concurrency)))
+            cpu = (time.process_time() - started) / (each * args.concurrency)
             results[name] = {"cpu_ms_per_request": round(1000 * cpu, 3)}
             if args.calls or args.profile:
                 profile = cProfile.Profile()
@@ -125,6 +130,9 @@ def main() -> None:
     parser.add_argument("--only", default="a,c", help="some of a,b,c")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warm", type=int, default=50)
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="requests in flight at once (bench/run.py: 16)"
+    )
     parser.add_argument("--calls", action="store_true", help="also count function calls")
     parser.add_argument("--profile", type=int, default=0, help="print N lines of a profile")
     args = parser.parse_args()

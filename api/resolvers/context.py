@@ -23,17 +23,15 @@ from api.db.models import (
     ExitPlan,
     IncomeRecord,
     Jurisdiction,
-    Member,
     Objection,
     ProcedureVersion,
     VillageDesignationRow,
 )
-from api.db.models import Household as HouseholdRow
 from api.db.repositories import applications as app_repo
 from api.db.repositories import changes as change_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
-from api.db.views import HouseholdView, StageRecordView
+from api.db.views import HouseholdView, JurisdictionView, MemberView, StageRecordView
 from api.domain.income import Figures, HouseholdAccounts
 from api.domain.jurisdictions import Scope
 from api.domain.notices import Notice, NoticeKey
@@ -142,7 +140,9 @@ class Loaders:
 
     def __init__(self, context: Context) -> None:
         self._context = context
-        self.jurisdiction: DataLoader[str, Jurisdiction | None] = DataLoader(self._jurisdictions)
+        self.jurisdiction: DataLoader[str, JurisdictionView | None] = DataLoader(
+            self._jurisdictions
+        )
         self.children: DataLoader[str, list[Jurisdiction]] = DataLoader(self._children)
         self.notice: DataLoader[NoticeKey, Notice | None] = DataLoader(self._notices)
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
@@ -179,7 +179,7 @@ class Loaders:
             self._incidence[year] = DataLoader(load)
         return self._incidence[year]
 
-    async def _jurisdictions(self, codes: Sequence[str]) -> list[Jurisdiction | None]:
+    async def _jurisdictions(self, codes: Sequence[str]) -> list[JurisdictionView | None]:
         found = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, codes))
         return [found.get(code) for code in codes]
 
@@ -209,11 +209,11 @@ class HouseholdLoaders:
         self._context = context
         scope = context.scope
 
-        async def members(ids: Sequence[int]) -> list[list[Member]]:
+        async def members(ids: Sequence[int]) -> list[list[MemberView]]:
             found = await context.read(lambda s: household_repo.members_of(s, ids))
             return [found[i] for i in ids]
 
-        async def by_id(ids: Sequence[int]) -> list[HouseholdRow | None]:
+        async def by_id(ids: Sequence[int]) -> list[HouseholdView | None]:
             found = await context.read(lambda s: household_repo.by_ids(s, ids, scope=scope))
             return [found.get(i) for i in ids]
 
@@ -223,9 +223,9 @@ class HouseholdLoaders:
             )
             return [found.get(k) for k in keys]
 
-        self.members: DataLoader[int, list[Member]] = DataLoader(members)
+        self.members: DataLoader[int, list[MemberView]] = DataLoader(members)
         self.by_registry_no: DataLoader[str, HouseholdView | None] = DataLoader(by_registry_no)
-        self.by_id: DataLoader[int, HouseholdRow | None] = DataLoader(by_id)
+        self.by_id: DataLoader[int, HouseholdView | None] = DataLoader(by_id)
         self._accounts: dict[int, DataLoader[int, HouseholdAccounts]] = {}
         self._checks: dict[int, DataLoader[int, StandardCheck | None]] = {}
 

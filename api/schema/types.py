@@ -9,10 +9,9 @@ from typing import cast
 import strawberry
 from strawberry import relay
 
-from api.db.models import Jurisdiction as JurisdictionRow
 from api.db.models import Member as MemberRow
 from api.db.repositories import households as household_repo
-from api.db.views import HouseholdView
+from api.db.views import HouseholdView, JurisdictionView, MemberView
 from api.domain.jurisdictions import Level
 from api.domain.register import (
     Education,
@@ -140,7 +139,7 @@ class Member(relay.Node):
         ]
 
     @classmethod
-    def of(cls, row: MemberRow, *, full: bool) -> Member:
+    def of(cls, row: MemberView, *, full: bool) -> Member:
         return cls(
             id=row.id,
             name=row.name,
@@ -320,7 +319,7 @@ class Jurisdiction(relay.Node):
     parent_code: str | None
 
     @classmethod
-    def of(cls, row: JurisdictionRow) -> Jurisdiction:
+    def of(cls, row: JurisdictionView) -> Jurisdiction:
         return cls(code=row.code, name=row.name, level=row.level, parent_code=row.parent_code)
 
     @classmethod

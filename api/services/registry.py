@@ -8,12 +8,11 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Member
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
 from api.db.repositories import statistics as statistics_repo
-from api.db.views import HouseholdView
+from api.db.views import HouseholdView, MemberView
 from api.domain import standards as std
 from api.domain.idnumber import birth_date_of
 from api.domain.income import HouseholdAccounts, IncomeLine, accounts
@@ -89,7 +88,7 @@ async def check_households(
     return checks
 
 
-def _member_facts(member: Member) -> std.MemberFacts:
+def _member_facts(member: MemberView) -> std.MemberFacts:
     return std.MemberFacts(
         relation=member.relation,
         birth_date=birth_date_of(member.id_number),

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Protocol, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
     and_,
@@ -31,9 +32,9 @@ from api.db.repositories.scoping import (
     scope_values,
     subtree_values,
 )
-from api.db.statements import shaped
+from api.db.statements import arrays, keys_in, shaped
 from api.db.types import Money
-from api.db.views import HouseholdView
+from api.db.views import HouseholdView, MemberView
 from api.domain.income import IncomeLine
 from api.domain.jurisdictions import Scope
 from api.domain.register import IncomeKind
@@ -135,18 +136,20 @@ async def page(
 
 
 @shaped
-def _by_ids(scope: ScopeShape) -> Select[Household]:
-    return select(Household).where(
-        Household.id.in_(bindparam("ids", expanding=True)),
-        in_scope_bound(Household.village_code, scope),
+def _by_ids(scope: ScopeShape, array: bool) -> Select[Any]:
+    table = Household.__table__
+    return select(table).where(
+        keys_in(table.c.id, "ids", BigInteger(), array=array),
+        in_scope_bound(table.c.village_code, scope),
     )
 
 
 async def by_ids(
     session: AsyncSession, ids: Sequence[int], *, scope: Scope
-) -> dict[int, Household]:
-    rows = await session.scalars(
-        _by_ids(scope_shape(scope)), {"ids": list(ids)} | scope_values(scope)
+) -> dict[int, HouseholdView]:
+    """Households by id, as rows (api/db/views.py)."""
+    rows = await session.execute(
+        _by_ids(scope_shape(scope), arrays(session)), {"ids": list(ids)} | scope_values(scope)
     )
     return {row.id: row for row in rows}
 
@@ -249,16 +252,20 @@ async def latest_assessments(
     return {row.household_id: row for row in rows}  # later rows win
 
 
-_MEMBERS = (
-    select(Member)
-    .where(Member.household_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Member.id)
-)
+@shaped
+def _members(array: bool) -> Select[Any]:
+    table = Member.__table__
+    return (
+        select(table)
+        .where(keys_in(table.c.household_id, "ids", BigInteger(), array=array))
+        .order_by(table.c.id)
+    )
 
 
-async def members_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Member]]:
-    rows = await session.scalars(_MEMBERS, {"ids": list(ids)})
-    grouped: dict[int, list[Member]] = {hid: [] for hid in ids}
+async def members_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[MemberView]]:
+    """Each household's members, as rows (api/db/views.py), in id order."""
+    rows = await session.execute(_members(arrays(session)), {"ids": list(ids)})
+    grouped: dict[int, list[MemberView]] = {hid: [] for hid in ids}
     for row in rows:
         grouped[row.household_id].append(row)
     return grouped
