@@ -74,19 +74,24 @@ def _page(scope: ScopeShape, *, filtered: bool, after: bool, figures: bool) -> S
 
 def _figures(household_id: ColumnElement[int]) -> list[Any]:
     """A page row's members counted in ``:year`` and its net income of that year, as
-    correlated subqueries (api.domain.income.accounts: costs are subtracted)."""
-    year = bindparam("year", type_=Member.joined_year.type)
+    correlated subqueries (api.domain.income.accounts: costs are subtracted; members
+    count as in ``member_counts_in``). Table columns, not mapped attributes: the page
+    stays a Core statement, without the ORM's loading of its rows."""
+    members, incomes = Member.__table__.c, IncomeRecord.__table__.c
+    year = bindparam("year", type_=members.joined_year.type)
     size = (
         select(func.count())
-        .where(Member.household_id == household_id, member_counts_in(year))
+        .where(
+            members.household_id == household_id,
+            or_(members.joined_year.is_(None), members.joined_year <= year),
+            or_(members.left_year.is_(None), members.left_year > year),
+        )
         .scalar_subquery()
     )
-    signed = case(
-        (IncomeRecord.kind == IncomeKind.COST, -IncomeRecord.amount), else_=IncomeRecord.amount
-    )
+    signed = case((incomes.kind == IncomeKind.COST, -incomes.amount), else_=incomes.amount)
     net = (
         select(func.sum(signed))
-        .where(IncomeRecord.household_id == household_id, IncomeRecord.year == year)
+        .where(incomes.household_id == household_id, incomes.year == year)
         .scalar_subquery()
     )
     return [size.label("figure_size"), type_coerce(net, Money()).label("figure_net")]
