@@ -214,7 +214,12 @@ class HouseholdLoaders:
             return [found[i] for i in ids]
 
         async def by_id(ids: Sequence[int]) -> list[HouseholdView | None]:
-            found = await context.read(lambda s: household_repo.by_ids(s, ids, scope=scope))
+            # Their villages and counties come along: a household's village and county
+            # fields then read no statement of their own.
+            found, units = await context.read(
+                lambda s: household_repo.by_ids_with_units(s, ids, scope=scope)
+            )
+            context.loaders.jurisdiction.prime_many(units)
             return [found.get(i) for i in ids]
 
         async def by_registry_no(keys: Sequence[str]) -> list[HouseholdView | None]:

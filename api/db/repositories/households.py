@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Assessment, Household, IncomeRecord, Member
+from api.db.models import Assessment, Household, IncomeRecord, Jurisdiction, Member
 from api.db.repositories.scoping import (
     ScopeShape,
     in_scope,
@@ -34,9 +34,9 @@ from api.db.repositories.scoping import (
 )
 from api.db.statements import arrays, keys_in, shaped
 from api.db.types import Money
-from api.db.views import HouseholdView, MemberView
+from api.db.views import HouseholdView, JurisdictionView, MemberView
 from api.domain.income import IncomeLine
-from api.domain.jurisdictions import Scope
+from api.domain.jurisdictions import Level, Scope
 from api.domain.register import IncomeKind
 
 HouseholdKey = tuple[str, int]
@@ -157,6 +157,58 @@ async def by_ids(
         _by_ids(scope_shape(scope), arrays(session)), {"ids": list(ids)} | scope_values(scope)
     )
     return {row.id: row for row in rows}
+
+
+class _Unit(NamedTuple):
+    code: str
+    name: str
+    level: Level
+    parent_code: str | None
+
+
+_UNIT_COLUMNS = ("code", "name", "level", "parent_code")
+
+
+@shaped
+def _by_ids_with_units(scope: ScopeShape, array: bool) -> Select[Any]:
+    table, units = Household.__table__, Jurisdiction.__table__
+    village, county = units.alias("village"), units.alias("county")
+    return (
+        select(
+            table,
+            *(village.c[name].label(f"village_unit_{name}") for name in _UNIT_COLUMNS),
+            *(county.c[name].label(f"county_unit_{name}") for name in _UNIT_COLUMNS),
+        )
+        .select_from(
+            table.outerjoin(village, village.c.code == table.c.village_code).outerjoin(
+                county, county.c.code == func.substr(table.c.village_code, 1, 6)
+            )
+        )
+        .where(
+            keys_in(table.c.id, "ids", BigInteger(), array=array),
+            in_scope_bound(table.c.village_code, scope),
+        )
+    )
+
+
+async def by_ids_with_units(
+    session: AsyncSession, ids: Sequence[int], *, scope: Scope
+) -> tuple[dict[int, HouseholdView], dict[str, JurisdictionView]]:
+    """``by_ids``, and the units of the households found (their villages and counties),
+    read in the same statement, as the jurisdictions a household's fields ask for."""
+    rows = await session.execute(
+        _by_ids_with_units(scope_shape(scope), arrays(session)),
+        {"ids": list(ids)} | scope_values(scope),
+    )
+    households: dict[int, HouseholdView] = {}
+    units: dict[str, JurisdictionView] = {}
+    for row in rows:
+        households[row.id] = row
+        if row.village_unit_code is not None:
+            units[row.village_unit_code] = _Unit(*row[-8:-4])
+        if row.county_unit_code is not None:
+            units[row.county_unit_code] = _Unit(*row[-4:])
+    return households, units
 
 
 @shaped
