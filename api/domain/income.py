@@ -35,15 +35,32 @@ class HouseholdAccounts:
     @property
     def per_capita(self) -> Decimal | None:
         """Net income per member, to the fen; None for a household with no members."""
-        if self.size <= 0:
-            return None
-        return (self.net / self.size).quantize(CENT, rounding=ROUND_HALF_UP)
+        return per_capita(self.net, self.size)
 
     @property
     def transfer_only(self) -> bool:
         """True when every yuan of gross income is a transfer (a 十不脱 hard block;
         api.domain.standards judges it on ``kinds``, with the kinds the policy names)."""
         return self.gross > 0 and self.transfer == self.gross
+
+
+def per_capita(net: Decimal, size: int) -> Decimal | None:
+    """Net income per member, to the fen; None for a household with no members."""
+    if size <= 0:
+        return None
+    return (net / size).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What a household page shows of a year: members counted and 年人均纯收入."""
+
+    size: int
+    per_capita: Decimal | None
+
+    @classmethod
+    def of(cls, accounts: HouseholdAccounts) -> Figures:
+        return cls(size=accounts.size, per_capita=accounts.per_capita)
 
 
 def accounts(lines: Iterable[IncomeLine], *, size: int) -> HouseholdAccounts:

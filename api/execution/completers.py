@@ -33,11 +33,13 @@ if TYPE_CHECKING:
 
 
 class Completer(Protocol):
+    """``info`` is None only for a plan with ``leaf_completion``: leaves never read it."""
+
     def complete(
         self,
         ex: PlannedExecutor,
         plan: FieldPlan,
-        info: Info,
+        info: Info | None,
         path: Path,
         result: Any,
     ) -> Any: ...
@@ -53,7 +55,7 @@ class NonNull:
         self,
         ex: PlannedExecutor,
         plan: FieldPlan,
-        info: Info,
+        info: Info | None,
         path: Path,
         result: Any,
     ) -> Any:
@@ -61,22 +63,25 @@ class NonNull:
             raise result
         completed = self.inner.complete(ex, plan, info, path, result)
         if completed is None:
-            msg = f"Cannot return null for non-nullable field {info.parent_type}.{info.field_name}."
+            msg = f"Cannot return null for non-nullable field {plan.parent_type}.{plan.name}."
             raise TypeError(msg)
         return completed
 
 
 class Leaf:
-    __slots__ = ("type",)
+    __slots__ = ("serialize", "type")
 
     def __init__(self, type_: GraphQLLeafType) -> None:
+        from api.execution.plans import leaf_serializer
+
         self.type = type_
+        self.serialize = leaf_serializer(type_)
 
     def complete(
         self,
         ex: PlannedExecutor,
         plan: FieldPlan,
-        info: Info,
+        info: Info | None,
         path: Path,
         result: Any,
     ) -> Any:
@@ -84,7 +89,7 @@ class Leaf:
             raise result
         if result is None or result is Undefined:
             return None
-        return ex.complete_leaf_value(self.type, result)
+        return self.serialize(result)
 
 
 class Object:
@@ -97,10 +102,11 @@ class Object:
         self,
         ex: PlannedExecutor,
         plan: FieldPlan,
-        info: Info,
+        info: Info | None,
         path: Path,
         result: Any,
     ) -> Any:
+        assert info is not None  # not a leaf: its plan builds the resolve info
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
@@ -118,10 +124,11 @@ class Abstract:
         self,
         ex: PlannedExecutor,
         plan: FieldPlan,
-        info: Info,
+        info: Info | None,
         path: Path,
         result: Any,
     ) -> Any:
+        assert info is not None  # not a leaf: its plan builds the resolve info
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
@@ -153,7 +160,7 @@ class ListOf:
         self,
         ex: PlannedExecutor,
         plan: FieldPlan,
-        info: Info,
+        info: Info | None,
         path: Path,
         result: Any,
     ) -> Any:
@@ -164,7 +171,7 @@ class ListOf:
         if isinstance(result, str | bytes) or not isinstance(result, Iterable):
             msg = (
                 "Expected Iterable, but did not find one for field"
-                f" '{info.parent_type}.{info.field_name}'."
+                f" '{plan.parent_type}.{plan.name}'."
             )
             raise GraphQLError(msg)
         is_awaitable = ex.is_awaitable
@@ -202,7 +209,7 @@ class ListOf:
         return gathered()
 
     async def _later(
-        self, ex: PlannedExecutor, plan: FieldPlan, info: Info, path: Path, item: Any
+        self, ex: PlannedExecutor, plan: FieldPlan, info: Info | None, path: Path, item: Any
     ) -> Any:
         try:
             value = self.inner.complete(ex, plan, info, path, await item)

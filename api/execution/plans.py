@@ -17,24 +17,30 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum, auto
+from enum import Enum, EnumMeta, auto
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
+    BooleanValueNode,
     DocumentNode,
+    EnumValueNode,
     FieldNode,
+    FloatValueNode,
     GraphQLBoolean,
     GraphQLField,
     GraphQLID,
     GraphQLInt,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
     GraphQLString,
+    IntValueNode,
     OperationDefinitionNode,
     OperationType,
+    StringValueNode,
     Visitor,
     is_leaf_type,
     is_non_null_type,
@@ -88,6 +94,14 @@ class FieldPlan:
     passes_self: bool = False
     source_names: tuple[str, ...] = ()
     info_name: str | None = None
+    leaf_completion: bool = False
+    """The completers need no resolve info: scalars or enums (lists of them included)."""
+    literal_arguments: bool = False
+    """Every argument is written in the query as a scalar literal (or left to its
+    default): the same on every request."""
+    constant_arguments: dict[str, Any] | None = None
+    """For RESOLVER with literal arguments: the converted arguments, once they are known
+    to be immutable values (they are then converted once, not once per request)."""
     children: dict[str, list[FieldPlan]] = field(default_factory=dict)
     """Sub-selection plans per runtime object type name, built on first use."""
 
@@ -201,6 +215,12 @@ def field_plan(
         strawberry_field=strawberry_field,
         has_arguments=bool(field_def.args or node.arguments),
     )
+    plan.leaf_completion = _leaves_only(return_type)
+    plan.literal_arguments = all(
+        isinstance(argument.value, _SCALAR_LITERALS)
+        for node in plan.nodes
+        for argument in node.arguments or ()
+    )
     if plan.mode is Mode.RESOLVER:
         _bind_resolver(plan)
     if plan.mode in (Mode.LEAF_ATTRIBUTE, Mode.ATTRIBUTE):
@@ -211,6 +231,15 @@ def field_plan(
         leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         plan.serialize = leaf_serializer(leaf)
     return plan
+
+
+_SCALAR_LITERALS = (IntValueNode, FloatValueNode, StringValueNode, BooleanValueNode, EnumValueNode)
+
+
+def _leaves_only(type_: GraphQLOutputType) -> bool:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    return is_leaf_type(type_)
 
 
 def _bind_resolver(plan: FieldPlan) -> None:
@@ -273,6 +302,22 @@ def leaf_serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
             return value if type(value) is bool else complete(leaf, value)
 
         return boolean
+
+    members = getattr(leaf, "wrapped_cls", None)
+    if isinstance(members, EnumMeta):
+        names: dict[Any, Any] = {}
+
+        def enum(value: Any) -> Any:
+            # Strawberry's enum serializer looks for the member among all the enum's
+            # values on every call; a member's name is remembered after the first.
+            if type(value) is not members:
+                return complete(leaf, value)
+            name = names.get(value)
+            if name is None:
+                name = names[value] = complete(leaf, value)
+            return name
+
+        return enum
 
     def other(value: Any) -> Any:
         return complete(leaf, value)

@@ -23,24 +23,23 @@ from api.db.models import (
     ExitPlan,
     IncomeRecord,
     Jurisdiction,
-    Member,
     Objection,
     ProcedureVersion,
     VillageDesignationRow,
 )
-from api.db.models import Household as HouseholdRow
 from api.db.repositories import applications as app_repo
 from api.db.repositories import changes as change_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
-from api.db.views import HouseholdView, StageRecordView
-from api.domain.income import HouseholdAccounts
+from api.db.views import HouseholdView, JurisdictionView, MemberView, StageRecordView
+from api.domain.income import Figures, HouseholdAccounts
 from api.domain.jurisdictions import Scope
 from api.domain.notices import Notice, NoticeKey
 from api.domain.roles import PUBLIC_SCOPE, Principal
 from api.domain.rules import StandardsPolicy
 from api.domain.standards import StandardCheck
-from api.domain.statistics import Figures, Tally
+from api.domain.statistics import Figures as UnitFigures
+from api.domain.statistics import Tally
 from api.procedure_files import ProcedureBook
 from api.services import evaluations, notices, registry, statistics, webhooks
 from api.services.exits import Env
@@ -67,8 +66,8 @@ class Context:
     clock: Clock = utc_now
     introspection: bool = True
     plain_http_webhooks: bool = True
-    accounts: dict[tuple[int, int], HouseholdAccounts] = field(init=False, default_factory=dict)
-    """(year, household id) -> accounts fetched with a page (see resolvers/lookahead.py)."""
+    figures: dict[tuple[int, int], Figures] = field(init=False, default_factory=dict)
+    """(year, household id) -> figures fetched with a page (see resolvers/lookahead.py)."""
     prefetched_records: dict[int, list[StageRecordView]] = field(init=False, default_factory=dict)
     """Application id -> stage records fetched with a list (resolvers/applications.py)."""
     prefetched_households: dict[str, HouseholdView | None] = field(init=False, default_factory=dict)
@@ -143,11 +142,13 @@ class Loaders:
 
     def __init__(self, context: Context) -> None:
         self._context = context
-        self.jurisdiction: DataLoader[str, Jurisdiction | None] = DataLoader(self._jurisdictions)
+        self.jurisdiction: DataLoader[str, JurisdictionView | None] = DataLoader(
+            self._jurisdictions
+        )
         self.children: DataLoader[str, list[Jurisdiction]] = DataLoader(self._children)
         self.notice: DataLoader[NoticeKey, Notice | None] = DataLoader(self._notices)
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
-        self._statistics: dict[int, DataLoader[str, Figures | None]] = {}
+        self._statistics: dict[int, DataLoader[str, UnitFigures | None]] = {}
         self.tallies: dict[tuple[str, int], tuple[Tally, Tally]] = {}
         """(unit code, year) -> poor villages and counties (api/resolvers/statistics.py)."""
 
@@ -183,14 +184,14 @@ class Loaders:
             self._incidence[year] = DataLoader(load)
         return self._incidence[year]
 
-    def statistics(self, year: int) -> DataLoader[str, Figures | None]:
+    def statistics(self, year: int) -> DataLoader[str, UnitFigures | None]:
         """Kept statistics per unit code (signed-in viewers; see services/statistics.py)."""
         if year not in self._statistics:
             principal = self._context.principal
             assert principal is not None
 
-            async def load(codes: Sequence[str]) -> list[Figures | None]:
-                async def work(session: AsyncSession) -> dict[str, Figures | None]:
+            async def load(codes: Sequence[str]) -> list[UnitFigures | None]:
+                async def work(session: AsyncSession) -> dict[str, UnitFigures | None]:
                     await statistics.readable(session, self._context.authorizer, principal)
                     return await statistics.figures(
                         session, codes, year=year, scope=principal.read_scope()
@@ -202,7 +203,7 @@ class Loaders:
             self._statistics[year] = DataLoader(load)
         return self._statistics[year]
 
-    async def _jurisdictions(self, codes: Sequence[str]) -> list[Jurisdiction | None]:
+    async def _jurisdictions(self, codes: Sequence[str]) -> list[JurisdictionView | None]:
         found = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, codes))
         return [found.get(code) for code in codes]
 
@@ -232,12 +233,17 @@ class HouseholdLoaders:
         self._context = context
         scope = context.scope
 
-        async def members(ids: Sequence[int]) -> list[list[Member]]:
+        async def members(ids: Sequence[int]) -> list[list[MemberView]]:
             found = await context.read(lambda s: household_repo.members_of(s, ids))
             return [found[i] for i in ids]
 
-        async def by_id(ids: Sequence[int]) -> list[HouseholdRow | None]:
-            found = await context.read(lambda s: household_repo.by_ids(s, ids, scope=scope))
+        async def by_id(ids: Sequence[int]) -> list[HouseholdView | None]:
+            # Their villages and counties come along: a household's village and county
+            # fields then read no statement of their own.
+            found, units = await context.read(
+                lambda s: household_repo.by_ids_with_units(s, ids, scope=scope)
+            )
+            context.loaders.jurisdiction.prime_many(units)
             return [found.get(i) for i in ids]
 
         async def by_registry_no(keys: Sequence[str]) -> list[HouseholdView | None]:
@@ -246,9 +252,9 @@ class HouseholdLoaders:
             )
             return [found.get(k) for k in keys]
 
-        self.members: DataLoader[int, list[Member]] = DataLoader(members)
+        self.members: DataLoader[int, list[MemberView]] = DataLoader(members)
         self.by_registry_no: DataLoader[str, HouseholdView | None] = DataLoader(by_registry_no)
-        self.by_id: DataLoader[int, HouseholdRow | None] = DataLoader(by_id)
+        self.by_id: DataLoader[int, HouseholdView | None] = DataLoader(by_id)
         self._accounts: dict[int, DataLoader[int, HouseholdAccounts]] = {}
         self._checks: dict[int, DataLoader[int, StandardCheck | None]] = {}
 

@@ -8,16 +8,17 @@ stopped, so the next page continues without gaps or repeats.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Household
 from api.db.repositories import households as household_repo
-from api.domain.income import HouseholdAccounts
+from api.db.views import HouseholdView
+from api.domain.income import Figures, HouseholdAccounts, per_capita
 from api.domain.standards import StandardCheck
 from api.errors import ValidationFailed
 from api.resolvers import cursors
@@ -37,10 +38,13 @@ class StandardFilter:
 
 @dataclass(frozen=True, slots=True)
 class HouseholdPage:
-    rows: list[Household]
+    rows: list[HouseholdView]
     has_next: bool
     end: tuple[str, int] | None
     """Where the next page starts: the last row returned, or the last row scanned."""
+    figures_year: int | None = None
+    figures: dict[int, Figures] = field(default_factory=dict)
+    """Household id -> its figures of ``figures_year``, fetched with the rows."""
 
 
 async def page_under(
@@ -51,31 +55,54 @@ async def page_under(
     after: str | None,
     exit_attributes: tuple[str, ...] = (),
     standard: StandardFilter | None = None,
+    figures_year: int | None = None,
 ) -> HouseholdPage:
+    """A page of households; with ``figures_year`` (and no standard filter, which scans
+    candidates it may not keep), the page's statement also fetches their figures."""
     if not 0 < first <= MAX_PAGE:
         raise ValidationFailed(f"first must be between 1 and {MAX_PAGE}", path=("first",))
     position = None if after is None else cursors.decode_household(after)
 
-    async def fetch(start: tuple[str, int] | None, size: int) -> list[Household]:
+    scope = context.scope
+
+    async def fetch(
+        start: tuple[str, int] | None, size: int, year: int | None = None
+    ) -> list[household_repo.PageRow]:
         return await context.read(
             lambda s: household_repo.page(
                 s,
-                scope=context.scope,
+                scope=scope,
                 under=code,
                 after=start,
                 first=size,
                 exit_attributes=exit_attributes,
+                figures_year=year,
             )
         )
 
     if standard is None:
-        rows = await fetch(position, first)
+        rows = await fetch(position, first, figures_year)
         page = rows[:first]
-        return HouseholdPage(page, len(rows) > first, _key(page[-1]) if page else None)
+        figures = {} if figures_year is None else {row.id: _figures(row) for row in page}
+        return HouseholdPage(
+            list(page),
+            len(rows) > first,
+            _key(page[-1]) if page else None,
+            figures_year=figures_year,
+            figures=figures,
+        )
     return await _matching(context, fetch, position, first, standard)
 
 
-Fetch = Callable[[tuple[str, int] | None, int], Awaitable[list[Household]]]
+_ZERO = Decimal(0)
+
+
+def _figures(row: household_repo.PageRow) -> Figures:
+    # No income records: a net income of 0, as api.domain.income.accounts has it.
+    return Figures(row.figure_size, per_capita(row.figure_net or _ZERO, row.figure_size))
+
+
+Fetch = Callable[[tuple[str, int] | None, int], Awaitable[Sequence[HouseholdView]]]
 
 
 async def _matching(
@@ -85,12 +112,14 @@ async def _matching(
     first: int,
     standard: StandardFilter,
 ) -> HouseholdPage:
-    async def judge(session: AsyncSession, *, rows: list[Household]) -> dict[int, StandardCheck]:
+    async def judge(
+        session: AsyncSession, *, rows: Sequence[HouseholdView]
+    ) -> dict[int, StandardCheck]:
         return await registry.check_households(
             session, rows, year=standard.year, policy=context.policy
         )
 
-    kept: list[Household] = []
+    kept: list[HouseholdView] = []
     scanned = 0
     while scanned < SCAN_LIMIT:
         size = min(4 * first, SCAN_LIMIT - scanned)
@@ -109,7 +138,7 @@ async def _matching(
     return HouseholdPage(kept, True, position)
 
 
-def _key(row: Household) -> tuple[str, int]:
+def _key(row: HouseholdView) -> tuple[str, int]:
     return (row.village_code, row.id)
 
 
@@ -120,18 +149,26 @@ def cursor_at(key: tuple[str, int]) -> str:
 _FIGURES = frozenset({"size", "perCapitaNetIncome"})
 
 
-async def prefetch_accounts(info: Any, rows: list[Household]) -> None:
-    """Fetch the accounts the query asks of these rows (per year) in one read each."""
-    if not rows:
-        return
-    context: Context = info.context
+def figure_years(info: Any) -> set[int]:
+    """The years the query asks of a page's rows' figures (size, per-capita income)."""
     wanted = arguments_under(info.selected_fields[0].selections, ("edges", "node"), _FIGURES)
     # Literal arguments arrive as their source text; variables as their values.
-    years = {int(y) for args in wanted if str(y := args.get("year", "")).isdigit()}
-    ids = [row.id for row in rows]
-    for year in years:
-        found = await context.read(partial(_accounts, ids=ids, year=year))
-        context.accounts.update({(year, hid): accounts for hid, accounts in found.items()})
+    return {int(y) for args in wanted if str(y := args.get("year", "")).isdigit()}
+
+
+async def prefetch_figures(context: Context, page: HouseholdPage, years: set[int]) -> None:
+    """Keep the figures the query asks of the page's rows, per year: those fetched with
+    the page, and the other years' in one read each."""
+    if not page.rows:
+        return
+    figures = context.figures
+    if page.figures_year is not None:
+        year = page.figures_year
+        figures.update({(year, hid): found for hid, found in page.figures.items()})
+    ids = [row.id for row in page.rows]
+    for year in sorted(years - {page.figures_year}):
+        accounts = await context.read(partial(_accounts, ids=ids, year=year))
+        figures.update({(year, hid): Figures.of(a) for hid, a in accounts.items()})
 
 
 async def _accounts(

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Annotated, cast
 import strawberry
 from strawberry import relay
 
-from api.db.models import Jurisdiction as JurisdictionRow
 from api.db.models import Member as MemberRow
 from api.db.repositories import households as household_repo
-from api.db.views import HouseholdView
+from api.db.views import HouseholdView, JurisdictionView, MemberView
 from api.domain.jurisdictions import Level
 from api.domain.register import (
     Education,
@@ -144,7 +143,7 @@ class Member(relay.Node):
         ]
 
     @classmethod
-    def of(cls, row: MemberRow, *, full: bool) -> Member:
+    def of(cls, row: MemberView, *, full: bool) -> Member:
         return cls(
             id=row.id,
             name=row.name,
@@ -252,14 +251,14 @@ class Household(relay.Node):
 
     @strawberry.field(description="Members counted in the household in that year.")
     def size(self, info: Info, year: int) -> int:
-        cached = info.context.accounts.get((year, self.id))
+        cached = info.context.figures.get((year, self.id))
         if cached is not None:  # fetched with the page: no await per row
             return cached.size
         return cast("int", self._accounts(info, year, "size"))
 
     @strawberry.field(description="年人均纯收入, derived from the year's income records.")
     def per_capita_net_income(self, info: Info, year: int) -> Decimal | None:
-        cached = info.context.accounts.get((year, self.id))
+        cached = info.context.figures.get((year, self.id))
         if cached is not None:
             return cached.per_capita
         return cast("Decimal | None", self._accounts(info, year, "per_capita"))
@@ -324,7 +323,7 @@ class Jurisdiction(relay.Node):
     parent_code: str | None
 
     @classmethod
-    def of(cls, row: JurisdictionRow) -> Jurisdiction:
+    def of(cls, row: JurisdictionView) -> Jurisdiction:
         return cls(code=row.code, name=row.name, level=row.level, parent_code=row.parent_code)
 
     @classmethod
@@ -421,6 +420,7 @@ class Jurisdiction(relay.Node):
                 year=meets_standard.year, met=meets_standard.met
             )
         )
+        years = household_resolvers.figure_years(info)
         page = await household_resolvers.page_under(
             info.context,
             code=self.code,
@@ -428,8 +428,9 @@ class Jurisdiction(relay.Node):
             after=after,
             exit_attributes=wanted,
             standard=standard,
+            figures_year=min(years, default=None),
         )
-        await household_resolvers.prefetch_accounts(info, page.rows)
+        await household_resolvers.prefetch_figures(info.context, page, years)
         edges = [HouseholdEdge(node=Household.of(row)) for row in page.rows]
         return HouseholdConnection(
             edges=edges,

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Household, Member
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
+from api.db.views import HouseholdView, MemberView
 from api.domain import standards as std
 from api.domain.idnumber import birth_date_of
 from api.domain.income import HouseholdAccounts, IncomeLine, accounts
@@ -33,7 +33,7 @@ async def household_accounts(
 
 async def check_households(
     session: AsyncSession,
-    households: Sequence[Household],
+    households: Sequence[HouseholdView],
     *,
     year: int,
     policy: StandardsPolicy,
@@ -88,7 +88,7 @@ async def check_households(
     return checks
 
 
-def _member_facts(member: Member) -> std.MemberFacts:
+def _member_facts(member: MemberView) -> std.MemberFacts:
     return std.MemberFacts(
         relation=member.relation,
         birth_date=birth_date_of(member.id_number),
@@ -101,7 +101,7 @@ def _member_facts(member: Member) -> std.MemberFacts:
 
 
 def _line_amount(
-    lines: Sequence[std.PovertyLine], household: Household, year: int
+    lines: Sequence[std.PovertyLine], household: HouseholdView, year: int
 ) -> Decimal | None:
     line = std.applicable_line(
         lines, unit_code=household.village_code, year=year, kind=household.standard_kind

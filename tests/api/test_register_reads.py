@@ -322,3 +322,33 @@ async def test_a_token_reads_only_while_its_holding_is_recorded(
         await asyncio.sleep(0.05)
     assert revoked["incidence"] is None
     assert revoked["households"] == {"edges": []}
+
+
+async def test_a_pages_figures_are_the_households_own(gql: GraphQL) -> None:
+    """A page fetches its rows' figures with its statement (the first year asked) and the
+    other years in a read each; each must be what the household's own accounts give."""
+    actor = (Role.COUNTY_LEADING_GROUP, "230231")
+    years = (2016, 2015, 2030)  # 2030: no income records, a net income of 0
+    figures = " ".join(f"s{y}: size(year: {y}) p{y}: perCapitaNetIncome(year: {y})" for y in years)
+    pages = []
+    for asked in (figures, "s2016: size(year: 2016) p2016: perCapitaNetIncome(year: 2016)"):
+        body = await gql(
+            f"""query($code: String!) {{ jurisdiction(code: $code) {{ households(first: 20) {{
+              edges {{ node {{ id {asked} }} }} }} }} }}""",
+            as_=actor,
+            code=VILLAGE,
+        )
+        pages.append([e["node"] for e in body["data"]["jurisdiction"]["households"]["edges"]])
+    rows = pages[0]
+    assert len(rows) > 10
+    # One household at a time, through node(id:): the accounts loader, not the page.
+    for row in rows:
+        own = await gql(
+            f"query($id: ID!) {{ node(id: $id) {{ ... on Household {{ id {figures} }} }} }}",
+            as_=actor,
+            id=row["id"],
+        )
+        assert own["data"]["node"] == row
+    assert [{k: row[k] for k in ("id", "s2016", "p2016")} for row in rows] == pages[1]
+    assert len({row["p2016"] for row in rows}) > 5, "the figures differ between households"
+    assert {row["p2030"] for row in rows} == {"0.00"}

@@ -58,3 +58,44 @@ async def test_a_50_row_page_runs_as_many_statements_as_a_5_row_page(
         sizes[first] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
     assert sizes[5] == sizes[50], sizes
     assert sizes[50] <= 12, sizes
+
+
+async def test_a_household_reads_its_village_and_county_with_itself(
+    counted: tuple[httpx.AsyncClient, list[str]],
+) -> None:
+    client, statements = counted
+    headers = {"Authorization": f"Bearer {token_for(Role.COUNTY_LEADING_GROUP, '230231')}"}
+    page = await client.post(
+        "/graphql",
+        json={"query": '{ jurisdiction(code: "230231101200") { households(first: 1) '
+              "{ edges { node { id } } } } }"},
+        headers=headers,
+    )  # fmt: skip
+    household = page.json()["data"]["jurisdiction"]["households"]["edges"][0]["node"]["id"]
+    units = """query($village: String!, $county: String!) {
+      v: jurisdiction(code: $village) { code name level parentCode }
+      c: jurisdiction(code: $county) { code name level parentCode } }"""
+    expected = await client.post(
+        "/graphql",
+        json={"query": units, "variables": {"village": "230231101200", "county": "230231"}},
+        headers=headers,
+    )
+    statements.clear()
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": """query($id: ID!) { node(id: $id) { ... on Household { registryNo
+              village { code name level parentCode } county { code name level parentCode }
+              } } }""",
+            "variables": {"id": household},
+        },
+        headers=headers,
+    )
+    node = response.json()["data"]["node"]
+    assert {"village": node["village"], "county": node["county"]} == {
+        "village": expected.json()["data"]["v"],
+        "county": expected.json()["data"]["c"],
+    }
+    # One statement reads the household with its units; none reads units of its own.
+    assert len([s for s in statements if "FROM households" in s]) == 1, statements
+    assert not [s for s in statements if "FROM jurisdictions" in s], statements

@@ -56,6 +56,16 @@ class Leaf:
     def missing(self) -> str:
         return None  # type: ignore[return-value]
 
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        # Reads what a leaf's resolver gets lazily in planned execution (LazyInfo).
+        names = [f.name for f in info.selected_fields]
+        return f"{info.path.as_list()} {info.field_name} {info.python_name} {names}"
+
+    @strawberry.field
+    def planned(self, info: strawberry.Info) -> bool:
+        return info.context.planned  # type: ignore[no-any-return]
+
 
 @strawberry.type
 class Other:
@@ -155,6 +165,7 @@ QUERIES = [
     "{ asyncLeaves { name asyncBroken } }",
     "{ asyncLeaves { name requiredBroken later } }",
     "{ leaves { missing } }",
+    "{ leaves { where w: where } asyncLeaves { where } }",
     "{ wrongType { name } }",
     "{ big }",
     "{ notAList }",
@@ -202,3 +213,15 @@ async def test_directives_and_introspection_run_on_graphql_core(query: str) -> N
 async def test_plain_operations_are_planned() -> None:
     await schema.execute("{ leaves { name } }", context_value=Ctx(True))
     assert _newest_plan() is not None
+
+
+async def test_a_leafs_resolver_gets_the_requests_context_and_arguments() -> None:
+    planned = await schema.execute("{ leaves { planned } }", context_value=Ctx(True))
+    assert planned.data == {"leaves": [{"planned": True}] * 3}
+    reference = await schema.execute("{ leaves { planned } }", context_value=Ctx(False))
+    assert reference.data == {"leaves": [{"planned": False}] * 3}
+    # Literal arguments are converted once per plan; variables stay per request.
+    query = "query($t: Int!) { leaves { name once: shout(times: 2) shout(times: $t) } }"
+    for times in (1, 3):
+        answer = await both(query, t=times)
+        assert answer["data"]["leaves"][1] == {"name": "b", "once": "BB", "shout": "B" * times}

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Assessment, Household, IncomeRecord, Member
+from api.db.models import Assessment, Household, IncomeRecord, Jurisdiction, Member
 from api.db.repositories.scoping import (
     ScopeShape,
     in_scope,
@@ -19,10 +32,11 @@ from api.db.repositories.scoping import (
     scope_values,
     subtree_values,
 )
-from api.db.statements import shaped
-from api.db.views import HouseholdView
+from api.db.statements import arrays, keys_in, shaped
+from api.db.types import Money
+from api.db.views import HouseholdView, JurisdictionView, MemberView
 from api.domain.income import IncomeLine
-from api.domain.jurisdictions import Scope
+from api.domain.jurisdictions import Level, Scope
 from api.domain.register import IncomeKind
 
 HouseholdKey = tuple[str, int]
@@ -39,19 +53,57 @@ def _under(scope: Scope, under: str, exit_attributes: Sequence[str]) -> Select[H
 
 
 @shaped
-def _page(scope: ScopeShape, *, filtered: bool, after: bool) -> Select[Household]:
-    query = select(Household).where(
-        in_subtree_bound(Household.village_code, "under"),
-        in_scope_bound(Household.village_code, scope),
+def _page(scope: ScopeShape, *, filtered: bool, after: bool, figures: bool) -> Select[Any]:
+    table = Household.__table__
+    columns: list[Any] = [table]
+    if figures:
+        columns += _figures(table.c.id)
+    query = select(*columns).where(
+        in_subtree_bound(table.c.village_code, "under"),
+        in_scope_bound(table.c.village_code, scope),
     )
     if filtered:
-        query = query.where(Household.exit_attribute.in_(bindparam("attributes", expanding=True)))
+        query = query.where(table.c.exit_attribute.in_(bindparam("attributes", expanding=True)))
     if after:
         query = query.where(
-            tuple_(Household.village_code, Household.id)
+            tuple_(table.c.village_code, table.c.id)
             > tuple_(bindparam("after_code"), bindparam("after_id"))
         )
-    return query.order_by(Household.village_code, Household.id).limit(bindparam("limit"))
+    return query.order_by(table.c.village_code, table.c.id).limit(bindparam("limit"))
+
+
+def _figures(household_id: ColumnElement[int]) -> list[Any]:
+    """A page row's members counted in ``:year`` and its net income of that year, as
+    correlated subqueries (api.domain.income.accounts: costs are subtracted; members
+    count as in ``member_counts_in``). Table columns, not mapped attributes: the page
+    stays a Core statement, without the ORM's loading of its rows."""
+    members, incomes = Member.__table__.c, IncomeRecord.__table__.c
+    year = bindparam("year", type_=members.joined_year.type)
+    size = (
+        select(func.count())
+        .where(
+            members.household_id == household_id,
+            or_(members.joined_year.is_(None), members.joined_year <= year),
+            or_(members.left_year.is_(None), members.left_year > year),
+        )
+        .scalar_subquery()
+    )
+    signed = case((incomes.kind == IncomeKind.COST, -incomes.amount), else_=incomes.amount)
+    net = (
+        select(func.sum(signed))
+        .where(incomes.household_id == household_id, incomes.year == year)
+        .scalar_subquery()
+    )
+    return [size.label("figure_size"), type_coerce(net, Money()).label("figure_net")]
+
+
+class PageRow(HouseholdView, Protocol):
+    """A household of a page; with a figures year, also its figures of that year."""
+
+    @property
+    def figure_size(self) -> int: ...
+    @property
+    def figure_net(self) -> Decimal | None: ...
 
 
 async def page(
@@ -62,36 +114,101 @@ async def page(
     after: HouseholdKey | None,
     first: int,
     exit_attributes: Sequence[str] = (),
-) -> list[Household]:
-    """Up to ``first`` households under ``under`` that ``scope`` may see, after ``after``.
+    figures_year: int | None = None,
+) -> list[PageRow]:
+    """Up to ``first`` households under ``under`` that ``scope`` may see, after ``after``,
+    as rows (api/db/views.py); with ``figures_year``, each row carries its size and net
+    income of that year (``figure_size``, ``figure_net``: None without income records).
 
     Returns one row more than asked when there is a next page; the caller trims it.
     """
-    query = _page(scope_shape(scope), filtered=bool(exit_attributes), after=after is not None)
+    query = _page(
+        scope_shape(scope),
+        filtered=bool(exit_attributes),
+        after=after is not None,
+        figures=figures_year is not None,
+    )
     values: dict[str, Any] = scope_values(scope) | subtree_values(under, "under")
     values["limit"] = first + 1
     if exit_attributes:
         values["attributes"] = list(exit_attributes)
     if after is not None:
         values["after_code"], values["after_id"] = after
-    return list(await session.scalars(query, values))
+    if figures_year is not None:
+        values["year"] = figures_year
+    rows = await session.execute(query, values)
+    return cast("list[PageRow]", rows.all())
 
 
 @shaped
-def _by_ids(scope: ScopeShape) -> Select[Household]:
-    return select(Household).where(
-        Household.id.in_(bindparam("ids", expanding=True)),
-        in_scope_bound(Household.village_code, scope),
+def _by_ids(scope: ScopeShape, array: bool) -> Select[Any]:
+    table = Household.__table__
+    return select(table).where(
+        keys_in(table.c.id, "ids", BigInteger(), array=array),
+        in_scope_bound(table.c.village_code, scope),
     )
 
 
 async def by_ids(
     session: AsyncSession, ids: Sequence[int], *, scope: Scope
-) -> dict[int, Household]:
-    rows = await session.scalars(
-        _by_ids(scope_shape(scope)), {"ids": list(ids)} | scope_values(scope)
+) -> dict[int, HouseholdView]:
+    """Households by id, as rows (api/db/views.py)."""
+    rows = await session.execute(
+        _by_ids(scope_shape(scope), arrays(session)), {"ids": list(ids)} | scope_values(scope)
     )
     return {row.id: row for row in rows}
+
+
+class _Unit(NamedTuple):
+    code: str
+    name: str
+    level: Level
+    parent_code: str | None
+
+
+_UNIT_COLUMNS = ("code", "name", "level", "parent_code")
+
+
+@shaped
+def _by_ids_with_units(scope: ScopeShape, array: bool) -> Select[Any]:
+    table, units = Household.__table__, Jurisdiction.__table__
+    village, county = units.alias("village"), units.alias("county")
+    return (
+        select(
+            table,
+            *(village.c[name].label(f"village_unit_{name}") for name in _UNIT_COLUMNS),
+            *(county.c[name].label(f"county_unit_{name}") for name in _UNIT_COLUMNS),
+        )
+        .select_from(
+            table.outerjoin(village, village.c.code == table.c.village_code).outerjoin(
+                county, county.c.code == func.substr(table.c.village_code, 1, 6)
+            )
+        )
+        .where(
+            keys_in(table.c.id, "ids", BigInteger(), array=array),
+            in_scope_bound(table.c.village_code, scope),
+        )
+    )
+
+
+async def by_ids_with_units(
+    session: AsyncSession, ids: Sequence[int], *, scope: Scope
+) -> tuple[dict[int, HouseholdView], dict[str, JurisdictionView]]:
+    """``by_ids``, and the units of the households found (their villages and counties),
+    read in the same statement, as the jurisdictions a household's fields ask for."""
+    rows = await session.execute(
+        _by_ids_with_units(scope_shape(scope), arrays(session)),
+        {"ids": list(ids)} | scope_values(scope),
+    )
+    households: dict[int, HouseholdView] = {}
+    units: dict[str, JurisdictionView] = {}
+    for row in rows:
+        households[row.id] = row
+        if row.village_unit_code is not None:
+            units[row.village_unit_code] = _Unit(*row[-8:-4])
+        if row.county_unit_code is not None:
+            units[row.county_unit_code] = _Unit(*row[-4:])
+    return households, units
 
 
 @shaped
@@ -192,16 +309,20 @@ async def latest_assessments(
     return {row.household_id: row for row in rows}  # later rows win
 
 
-_MEMBERS = (
-    select(Member)
-    .where(Member.household_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Member.id)
-)
+@shaped
+def _members(array: bool) -> Select[Any]:
+    table = Member.__table__
+    return (
+        select(table)
+        .where(keys_in(table.c.household_id, "ids", BigInteger(), array=array))
+        .order_by(table.c.id)
+    )
 
 
-async def members_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[Member]]:
-    rows = await session.scalars(_MEMBERS, {"ids": list(ids)})
-    grouped: dict[int, list[Member]] = {hid: [] for hid in ids}
+async def members_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[MemberView]]:
+    """Each household's members, as rows (api/db/views.py), in id order."""
+    rows = await session.execute(_members(arrays(session)), {"ids": list(ids)})
+    grouped: dict[int, list[MemberView]] = {hid: [] for hid in ids}
     for row in rows:
         grouped[row.household_id].append(row)
     return grouped

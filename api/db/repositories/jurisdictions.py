@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
@@ -14,13 +15,20 @@ from api.db.models import (
     RoleAssignment,
     VillageDesignationRow,
 )
+from api.db.statements import arrays, keys_in, shaped
+from api.db.views import JurisdictionView
 from api.domain.register import RegionClass
 
-_BY_CODES = select(Jurisdiction).where(Jurisdiction.code.in_(bindparam("codes", expanding=True)))
+
+@shaped
+def _by_codes(array: bool) -> Select[Any]:
+    table = Jurisdiction.__table__
+    return select(table).where(keys_in(table.c.code, "codes", String(), array=array))
 
 
-async def by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Jurisdiction]:
-    rows = await session.scalars(_BY_CODES, {"codes": list(codes)})
+async def by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, JurisdictionView]:
+    """Units by code, as rows (api/db/views.py)."""
+    rows = await session.execute(_by_codes(arrays(session)), {"codes": list(codes)})
     return {row.code: row for row in rows}
 
 

@@ -1,0 +1,144 @@
+"""Server CPU per read, in-process: the API's ASGI app called directly, no HTTP, no load.
+
+Deterministic enough to compare commits on a shared machine: for each read (bench/run.py's
+queries A, B and C against a generated database), it sends a warm-up, then ``--requests``
+requests one after another and reports the process CPU time per request (the database
+server's CPU is not counted), and, with ``--calls``, cProfile's total function calls per
+request. Every answer is checked: an error or an empty answer fails the run.
+
+    PYTHONPATH=$PWD .venv/bin/python bench/inprocess.py --households 1000000 --only a,c
+    PYTHONPATH=$PWD .venv/bin/python bench/inprocess.py --only a --profile 30
+
+The database and its fixtures are bench/run.py's (``tuopin_bench_<N>``, bench/.state/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import run  # noqa: E402
+
+
+async def request(app: Any, body: bytes, bearer: str) -> dict[str, Any]:
+    """One POST /graphql through the ASGI app, as uvicorn would send it."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", f"Bearer {bearer}".encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    sent = False
+    chunks: list[bytes] = []
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    if status != 200:
+        raise SystemExit(f"status {status}: {b''.join(chunks)[:500]!r}")
+    answer: dict[str, Any] = orjson.loads(b"".join(chunks))
+    if "errors" in answer or not run._substantial(answer["data"]):
+        raise SystemExit(f"not a good answer: {answer}")
+    return answer
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    url, fixture = run.database(args.households)
+    os.environ.update(run.tuopin_env(url))
+    from api.app import create_app
+    from api.config import Settings
+
+    app = create_app(Settings())
+    reads = {
+        name: (orjson.dumps(body), bearer)
+        for name, (body, bearer) in run.reads(fixture).items()
+        if name[0] in args.only
+    }
+    results: dict[str, Any] = {}
+    async with app.router.lifespan_context(app):
+        for name, (body, bearer) in reads.items():
+            for _ in range(args.warm):
+                await request(app, body, bearer)
+            started = time.process_time()
+
+            async def client(count: int, body: bytes = body, bearer: str = bearer) -> None:
+                for _ in range(count):
+                    await request(app, body, bearer)
+
+            each = args.requests // args.concurrency
+            await asyncio.gather(*(client(each) for _ in range(args.concurrency)))
+            cpu = (time.process_time() - started) / (each * args.concurrency)
+            results[name] = {"cpu_ms_per_request": round(1000 * cpu, 3)}
+            if args.calls or args.profile:
+                profile = cProfile.Profile()
+                profile.enable()
+                for _ in range(20):
+                    await request(app, body, bearer)
+                profile.disable()
+                stats = pstats.Stats(profile)
+                results[name]["calls_per_request"] = stats.total_calls // 20  # type: ignore[attr-defined]
+                if args.profile:
+                    print(f"== {name}")
+                    stats.sort_stats("cumulative").print_stats(args.profile)
+                    stats.sort_stats("tottime").print_stats(args.profile)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--only", default="a,c", help="some of a,b,c")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--warm", type=int, default=50)
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="requests in flight at once (bench/run.py: 16)"
+    )
+    parser.add_argument("--calls", action="store_true", help="also count function calls")
+    parser.add_argument("--profile", type=int, default=0, help="print N lines of a profile")
+    args = parser.parse_args()
+    args.only = set(args.only.split(","))
+    print(json.dumps(asyncio.run(measure(args)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
