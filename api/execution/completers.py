@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 class Completer(Protocol):
-    """``info`` is None only for a plan with ``leaf_completion``: leaves never read it."""
+    """``info`` is None only for a plan that is ``info_free``: nothing reads it then."""
 
     def complete(
         self,
@@ -106,7 +106,6 @@ class Object:
         path: Path,
         result: Any,
     ) -> Any:
-        assert info is not None  # not a leaf: its plan builds the resolve info
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:
@@ -128,7 +127,7 @@ class Abstract:
         path: Path,
         result: Any,
     ) -> Any:
-        assert info is not None  # not a leaf: its plan builds the resolve info
+        assert info is not None  # abstract types are never info_free
         if isinstance(result, Exception):
             raise result
         if result is None or result is Undefined:

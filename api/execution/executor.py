@@ -202,15 +202,16 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         here = Path(path, plan.key, parent_type.name)
         info: Info | None = None
-        if not (plan.mode is Mode.RESOLVER and plan.leaf_completion and self._lazy_info):
-            # A resolver of a leaf gets a LazyInfo, which builds this only if read.
+        mode = plan.mode
+        if not plan.info_free or (mode is Mode.RESOLVER and not self._lazy_info):
             info = self.build_resolve_info(plan.field_def, plan.nodes, parent_type, here)
+        # Otherwise nothing reads it: a resolver gets a LazyInfo, which builds it if read.
         try:
-            if plan.mode is Mode.ATTRIBUTE:
+            if mode is Mode.ATTRIBUTE:
                 result = getattr(source, plan.attribute)
-            elif plan.mode is Mode.RESOLVER:
+            elif mode is Mode.RESOLVER:
                 result = self._call_resolver(plan, source, info, here)
-            elif plan.mode is Mode.TYPENAME:
+            elif mode is Mode.TYPENAME:
                 result = parent_type.name
             else:
                 assert info is not None
@@ -296,12 +297,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         self,
         runtime_type: GraphQLObjectType,
         plan: FieldPlan,
-        info: Info,
+        info: Info | None,
         path: Path,
         result: Any,
     ) -> Any:
         if runtime_type.is_type_of:
-            matches = runtime_type.is_type_of(result, info)
+            # None only where the check ignores it (plans._info_free).
+            matches = runtime_type.is_type_of(result, info)  # type: ignore[arg-type]
             if self.is_awaitable(matches):
 
                 async def later() -> Any:

@@ -94,8 +94,9 @@ class FieldPlan:
     passes_self: bool = False
     source_names: tuple[str, ...] = ()
     info_name: str | None = None
-    leaf_completion: bool = False
-    """The completers need no resolve info: scalars or enums (lists of them included)."""
+    info_free: bool = False
+    """An attribute, or a resolver (given a LazyInfo), whose values complete without
+    reading the resolve info (``_info_free``): none is built for it."""
     literal_arguments: bool = False
     """Every argument is written in the query as a scalar literal (or left to its
     default): the same on every request."""
@@ -215,7 +216,6 @@ def field_plan(
         strawberry_field=strawberry_field,
         has_arguments=bool(field_def.args or node.arguments),
     )
-    plan.leaf_completion = _leaves_only(return_type)
     plan.literal_arguments = all(
         isinstance(argument.value, _SCALAR_LITERALS)
         for node in plan.nodes
@@ -223,6 +223,7 @@ def field_plan(
     )
     if plan.mode is Mode.RESOLVER:
         _bind_resolver(plan)
+    plan.info_free = plan.mode in (Mode.ATTRIBUTE, Mode.RESOLVER) and _info_free(return_type)
     if plan.mode in (Mode.LEAF_ATTRIBUTE, Mode.ATTRIBUTE):
         assert strawberry_field is not None
         plan.attribute = strawberry_field.python_name
@@ -236,10 +237,21 @@ def field_plan(
 _SCALAR_LITERALS = (IntValueNode, FloatValueNode, StringValueNode, BooleanValueNode, EnumValueNode)
 
 
-def _leaves_only(type_: GraphQLOutputType) -> bool:
+def _info_free(type_: GraphQLOutputType) -> bool:
+    """Leaves, lists of them, and objects whose type check ignores the resolve info:
+    Strawberry's own (``is_type_of(obj, _info)``, an isinstance test) or none. An
+    abstract type's resolve_type may read it."""
     while isinstance(type_, GraphQLNonNull | GraphQLList):
         type_ = type_.of_type
-    return is_leaf_type(type_)
+    if is_leaf_type(type_):
+        return True
+    if not isinstance(type_, GraphQLObjectType):
+        return False
+    check = type_.is_type_of
+    return check is None or (
+        getattr(check, "__module__", None) == "strawberry.schema.schema_converter"
+        and check.__code__.co_varnames[1:2] == ("_info",)
+    )
 
 
 def _bind_resolver(plan: FieldPlan) -> None:

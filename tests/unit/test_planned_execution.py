@@ -72,6 +72,17 @@ class Other:
     label: str
 
 
+@strawberry.type
+class Checked:
+    label: str
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        # A type check of its own that reads the resolve info: planned execution must
+        # build one for it (api/execution/plans.py, _info_free).
+        return isinstance(obj, cls) and info.field_name in ("checked", "allChecked")
+
+
 Thing = Annotated[Leaf | Other, strawberry.union("Thing")]
 
 
@@ -112,6 +123,14 @@ class Query:
     @strawberry.field
     def wrong_type(self) -> Leaf:
         return Other(label="not a leaf")  # type: ignore[return-value]
+
+    @strawberry.field
+    def checked(self) -> Checked:
+        return Checked(label="c")
+
+    @strawberry.field
+    def all_checked(self) -> list[Checked]:
+        return [Checked(label="d"), Checked(label="e")]
 
     @strawberry.field
     def big(self) -> int:
@@ -165,6 +184,7 @@ QUERIES = [
     "{ asyncLeaves { name asyncBroken } }",
     "{ asyncLeaves { name requiredBroken later } }",
     "{ leaves { missing } }",
+    "{ checked { label } allChecked { label } }",
     "{ leaves { where w: where } asyncLeaves { where } }",
     "{ wrongType { name } }",
     "{ big }",
