@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,29 +127,37 @@ def _grouped(rows: Any) -> dict[int, HouseholdHistory]:
     }
 
 
+def _upsert(dialect: str) -> Any:
+    """``INSERT … ON CONFLICT (unit_code, year) DO UPDATE SET m = m + excluded.m``, one
+    statement executed for many rows (compiled once, not as a VALUES list per call)."""
+    table = cast("Table", _TABLE)
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=["unit_code", "year"],
+        set_={c: table.c[c] + insert.excluded[c] for c in _COLUMNS},
+    )
+
+
+_UPSERTS = {dialect: _upsert(dialect) for dialect in ("postgresql", "sqlite")}
+
+
 async def add(session: AsyncSession, changes: UnitChanges) -> None:
     """Add ``changes`` to the stored rows (creating missing ones), in key order, so two
     writers touching the same units lock them in the same order."""
     if not changes:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = _UPSERTS[session.get_bind().dialect.name]
     keys = sorted(changes)
-    for start in range(0, len(keys), CHUNK):
+    for start in range(0, len(keys), CHUNK * 10):
         values = [
             {
                 "unit_code": code,
                 "year": year,
                 **{m.value: changes[(code, year)].get(m, 0) for m in MEASURES},
             }
-            for code, year in keys[start : start + CHUNK]
+            for code, year in keys[start : start + CHUNK * 10]
         ]
-        statement = insert(UnitStatistics).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["unit_code", "year"],
-            set_={c: _TABLE.c[c] + statement.excluded[c] for c in _COLUMNS},
-        )
-        await session.execute(statement)
+        await session.execute(statement, values)
 
 
 async def clear(session: AsyncSession) -> None:
