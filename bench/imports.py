@@ -93,28 +93,24 @@ class Register:
         by_household: dict[int, list[register_file.MemberRecord]] = {}
         for row in self.members:
             values = dict(zip(member_columns, row, strict=True))
-            by_household.setdefault(row[0], []).append(
-                register_file.MemberRecord(
-                    **{
-                        name: (_MEMBER_ENUMS[name](values[name]) if name in _MEMBER_ENUMS else v)
-                        for name in register_file.MemberRecord.__dataclass_fields__
-                        for v in (values[name],)
-                    }
-                )
-            )
+            fields: dict[str, Any] = {
+                name: (_MEMBER_ENUMS[name](values[name]) if name in _MEMBER_ENUMS else v)
+                for name in register_file.MemberRecord.__dataclass_fields__
+                for v in (values[name],)
+            }
+            by_household.setdefault(row[0], []).append(register_file.MemberRecord(**fields))
         out: list[list[str]] = []
         for row in self.households:
             values = dict(zip(household_columns, row, strict=True))
-            record = register_file.HouseholdRecord(
-                **{
-                    name: (
-                        _HOUSEHOLD_ENUMS[name](values[name])
-                        if name in _HOUSEHOLD_ENUMS and values[name] is not None
-                        else values[name]
-                    )
-                    for name in register_file.HouseholdRecord.__dataclass_fields__
-                }
-            )
+            cells: dict[str, Any] = {
+                name: (
+                    _HOUSEHOLD_ENUMS[name](values[name])
+                    if name in _HOUSEHOLD_ENUMS and values[name] is not None
+                    else values[name]
+                )
+                for name in register_file.HouseholdRecord.__dataclass_fields__
+            }
+            record = register_file.HouseholdRecord(**cells)
             out += register_file.rows_of(record, by_household[row[0]])
         return out
 

@@ -22,7 +22,7 @@ import contextlib
 import logging
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from sqlalchemy.engine import make_url
 
 from api.authz.enforcer import Authorizer
