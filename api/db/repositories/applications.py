@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Select,
     Table,
@@ -47,7 +48,7 @@ from api.db.repositories.scoping import (
     scope_shape,
     scope_values,
 )
-from api.db.statements import shaped
+from api.db.statements import arrays, keys_in, shaped
 from api.db.views import ApplicationView, StageRecordView
 from api.domain.history import ATTACHING_ACTIONS, Entry
 from api.domain.jurisdictions import Scope, prefix_range
@@ -351,18 +352,23 @@ async def facilities(
     }
 
 
-_RECORDS = (
-    select(StageRecord.__table__)
-    .where(StageRecord.__table__.c.application_id.in_(bindparam("ids", expanding=True)))
-    .order_by(StageRecord.__table__.c.application_id, StageRecord.__table__.c.id)
-)
+def _records(array: bool) -> Select[Any]:
+    table = StageRecord.__table__
+    return (
+        select(table)
+        .where(keys_in(table.c.application_id, "ids", BigInteger(), array=array))
+        .order_by(table.c.application_id, table.c.id)
+    )
+
+
+_RECORDS = {array: _records(array) for array in (False, True)}
 
 
 async def records_for(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[StageRecordView]]:
     """Each application's history, oldest first, as rows (no ORM instances: api/db/views.py)."""
-    rows = await session.execute(_RECORDS, {"ids": list(ids)})
+    rows = await session.execute(_RECORDS[arrays(session)], {"ids": list(ids)})
     grouped: dict[int, list[StageRecordView]] = {i: [] for i in ids}
     for row in rows:
         grouped[row.application_id].append(row)
