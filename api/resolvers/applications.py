@@ -19,21 +19,26 @@ from api.resolvers.lookahead import arguments_under
 _VERSIONED = frozenset({"currentStage", "stages", "nextStep", "procedure"})
 
 
-async def prefetch(info: Any, rows: Sequence[ApplicationView], path: tuple[str, ...]) -> None:
-    """``path`` leads from the list field to the application (``()`` or ``("edges", "node")``)."""
+def asks(info: Any, path: tuple[str, ...], name: str) -> bool:
+    """Whether the query asks for field ``name`` of the applications at ``path``."""
+    selections = info.selected_fields[0].selections
+    return bool(arguments_under(selections, path, frozenset({name})))
+
+
+async def prefetch(
+    info: Any, rows: Sequence[ApplicationView], path: tuple[str, ...], *, households: bool = True
+) -> None:
+    """``path`` leads from the list field to the application (``()`` or ``("edges", "node")``).
+    ``households`` False: the caller read the households with the applications."""
     if not rows:
         return
     context: Context = info.context
     selections = info.selected_fields[0].selections
-
-    def asks(name: str) -> bool:
-        return bool(arguments_under(selections, path, frozenset({name})))
-
     ids = [row.id for row in rows]
-    if asks("history"):
+    if asks(info, path, "history"):
         records = await context.read(lambda s: app_repo.records_for(s, ids))
         context.prefetched_records.update(records)
-    if asks("household"):
+    if households and asks(info, path, "household"):
         keys = [row.subject_key for row in rows if row.subject_kind == "household"]
         scope = context.scope
         found = await context.read(lambda s: household_repo.by_registry_nos(s, keys, scope=scope))

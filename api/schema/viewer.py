@@ -56,10 +56,22 @@ class Viewer:
             raise ValidationFailed("first must be between 1 and 100", path=("first",))
         principal = info.context.principal
         assert principal is not None
-        rows = await info.context.read(
-            lambda s: inbox.inbox(s, info.context.book, principal, first=first)
+        households = application_resolvers.asks(info, (), "household")
+        found = await info.context.read(
+            lambda s: inbox.inbox(
+                s, info.context.book, principal, first=first, households=households
+            )
         )
-        await application_resolvers.prefetch(info, rows, ())
+        rows = [row for row, _ in found]
+        if households:
+            info.context.prefetched_households.update(
+                {
+                    row.subject_key: household
+                    for row, household in found
+                    if row.subject_kind == "household"
+                }
+            )
+        await application_resolvers.prefetch(info, rows, (), households=not households)
         return [ExitApplication.of(row) for row in rows]
 
 

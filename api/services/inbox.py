@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.repositories import applications as app_repo
 from api.db.repositories.applications import WaitingStage
-from api.db.views import ApplicationView
+from api.db.views import ApplicationView, HouseholdView
 from api.domain.roles import Principal, Role
 from api.procedure_files import ProcedureBook
 
@@ -33,11 +33,19 @@ def waiting_stages(book: ProcedureBook, role: Role) -> list[WaitingStage]:
 
 
 async def inbox(
-    session: AsyncSession, book: ProcedureBook, principal: Principal, *, first: int
-) -> list[ApplicationView]:
+    session: AsyncSession,
+    book: ProcedureBook,
+    principal: Principal,
+    *,
+    first: int,
+    households: bool = False,
+) -> list[tuple[ApplicationView, HouseholdView | None]]:
+    """The applications waiting on the principal; with ``households``, each household
+    subject the principal may see, read in the same statement."""
     return await app_repo.waiting_on(
         session,
         scope=principal.read_scope(),
         stages=waiting_stages(book, principal.role),
         first=first,
+        households=households,
     )

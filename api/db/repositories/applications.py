@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,7 +50,7 @@ from api.db.repositories.scoping import (
     scope_values,
 )
 from api.db.statements import arrays, keys_in, shaped
-from api.db.views import ApplicationView, StageRecordView
+from api.db.views import ApplicationView, HouseholdView, StageRecordView
 from api.domain.history import ATTACHING_ACTIONS, Entry
 from api.domain.jurisdictions import Scope, prefix_range
 from api.domain.procedures import Decision
@@ -466,12 +467,25 @@ def _waiting_at(stages: tuple[WaitingStage, ...]) -> ColumnElement[bool]:
 
 
 @shaped
-def _waiting_on(scope: ScopeShape, stages: tuple[WaitingStage, ...]) -> Select[Any]:
+def _waiting_on(
+    scope: ScopeShape, stages: tuple[WaitingStage, ...], households: bool
+) -> Select[Any]:
     table = ExitApplication.__table__
+    query = select(table).join(
+        ProcedureVersion, ProcedureVersion.id == table.c.procedure_version_id
+    )
+    if households:
+        household = Household.__table__
+        query = query.add_columns(*household.c).outerjoin(
+            household,
+            and_(
+                table.c.subject_kind == "household",
+                household.c.registry_no == table.c.subject_key,
+                in_scope_bound(household.c.village_code, scope),
+            ),
+        )
     return (
-        select(table)
-        .join(ProcedureVersion, ProcedureVersion.id == table.c.procedure_version_id)
-        .where(
+        query.where(
             in_scope_bound(table.c.unit_code, scope),
             table.c.status.in_(["in_progress", "objected"]),
             _waiting_at(stages),
@@ -481,15 +495,38 @@ def _waiting_on(scope: ScopeShape, stages: tuple[WaitingStage, ...]) -> Select[A
     )
 
 
+_APPLICATION_COLUMNS = len(ExitApplication.__table__.c)
+HouseholdRow = namedtuple(  # type: ignore[misc]
+    "HouseholdRow", [c.name for c in Household.__table__.c]
+)
+"""A household read with an application, as a row of its own (a HouseholdView)."""
+
+
 async def waiting_on(
-    session: AsyncSession, *, scope: Scope, stages: Sequence[WaitingStage], first: int
-) -> list[ApplicationView]:
-    """Open applications in scope waiting at one of ``stages``, oldest first (as rows)."""
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    stages: Sequence[WaitingStage],
+    first: int,
+    households: bool = False,
+) -> list[tuple[ApplicationView, HouseholdView | None]]:
+    """Open applications in scope waiting at one of ``stages``, oldest first (as rows);
+    with ``households``, each household subject in scope comes in the same statement."""
     if not stages:
         return []
-    statement = _waiting_on(scope_shape(scope), tuple(stages))
+    statement = _waiting_on(scope_shape(scope), tuple(stages), households)
     rows = await session.execute(statement, {"first": first} | scope_values(scope))
-    return list(rows)
+    if not households:
+        return [(row, None) for row in rows]
+    return [
+        (
+            row,
+            None
+            if row[_APPLICATION_COLUMNS] is None
+            else cast("HouseholdView", HouseholdRow(*row[_APPLICATION_COLUMNS:])),
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)
