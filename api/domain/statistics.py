@@ -288,6 +288,12 @@ class Tally:
     """Meeting the checks their exit is judged on before proposal."""
 
 
+def tally(code: str, met: Mapping[str, bool]) -> Tally:
+    """The subjects under unit ``code`` among ``met`` (subject code -> meets its standard)."""
+    under = [ok for subject, ok in met.items() if subject.startswith(code)]
+    return Tally(designated=len(under), meeting_standard=sum(under))
+
+
 def subject_check(
     incidence: Incidence,
     *,

@@ -149,8 +149,7 @@ class Loaders:
         self.notice: DataLoader[NoticeKey, Notice | None] = DataLoader(self._notices)
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
         self._statistics: dict[int, DataLoader[str, UnitFigures | None]] = {}
-        self.tallies: dict[tuple[str, int], tuple[Tally, Tally]] = {}
-        """(unit code, year) -> poor villages and counties (api/resolvers/statistics.py)."""
+        self._tallies: dict[int, DataLoader[str, tuple[Tally, Tally]]] = {}
 
     # Built on first use: most requests touch one group or none, and building every
     # loader for every request was a tenth of an inbox request's CPU.
@@ -202,6 +201,22 @@ class Loaders:
 
             self._statistics[year] = DataLoader(load)
         return self._statistics[year]
+
+    def tallies(self, year: int) -> DataLoader[str, tuple[Tally, Tally]]:
+        """Poor villages and counties per unit code, for units already read in scope."""
+        if year not in self._tallies:
+            context = self._context
+
+            async def load(codes: Sequence[str]) -> list[tuple[Tally, Tally]]:
+                found = await context.read(
+                    lambda s: statistics.tallies(
+                        s, codes, year=year, book=context.book, policy=context.policy
+                    )
+                )
+                return [found[code] for code in codes]
+
+            self._tallies[year] = DataLoader(load)
+        return self._tallies[year]
 
     async def _jurisdictions(self, codes: Sequence[str]) -> list[JurisdictionView | None]:
         found = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, codes))

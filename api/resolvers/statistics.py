@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from api.domain.statistics import Figures, Tally
 from api.resolvers.context import Context
-from api.services import statistics
 
 
 async def figures(context: Context, code: str, year: int) -> Figures | None:
@@ -17,12 +16,6 @@ async def figures(context: Context, code: str, year: int) -> Figures | None:
 
 
 async def tallies(context: Context, code: str, year: int) -> tuple[Tally, Tally]:
-    """Poor villages and poor counties under a unit already read within scope."""
-    memo = context.loaders.tallies
-    if (code, year) not in memo:
-        memo[(code, year)] = await context.read(
-            lambda s: statistics.tallies(
-                s, code, year=year, book=context.book, policy=context.policy
-            )
-        )
-    return memo[(code, year)]
+    """Poor villages and poor counties under a unit already read within scope; the units
+    of one request are worked out together (``Loaders.tallies``)."""
+    return await context.loaders.tallies(year).load(code)

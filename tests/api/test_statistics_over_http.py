@@ -188,3 +188,16 @@ async def test_evaluators_and_integrators_may_not_read_statistics(api: Api, role
     (error,) = body["errors"]
     assert "may not read statistics" in error["message"]
     assert error["path"] == ["jurisdiction", "statistics"]
+
+
+async def test_a_list_of_units_is_tallied_together(api: Api) -> None:
+    data = await api.gql(
+        """{ provinces { code statistics(year: 2016) {
+          poorVillages { designated meetingStandard } poorCounties { designated } } } }""",
+        api.token(Role.STATE_COUNCIL_LEADING_GROUP, ""),
+    )
+    found = {p["code"]: p["statistics"] for p in data["provinces"]}
+    assert found["23"]["poorVillages"]["designated"] == 1
+    assert found["37"]["poorVillages"]["designated"] == 1
+    assert found["23"]["poorCounties"] == {"designated": 1}
+    assert found["37"]["poorCounties"] == {"designated": 0}

@@ -195,3 +195,10 @@ def test_the_column_form_says_what_the_household_rule_says(seed: int) -> None:
     assert found == {
         key: Counter({m: n for m, n in counts.items() if n}) for key, counts in expected.items()
     }
+
+
+def test_a_tally_counts_the_subjects_under_the_unit() -> None:
+    met = {"230231101200": True, "230231101201": False, "371302199001": True}
+    assert stats.tally("230231", met) == stats.Tally(designated=2, meeting_standard=1)
+    assert stats.tally("37", met) == stats.Tally(designated=1, meeting_standard=1)
+    assert stats.tally("41", met) == stats.Tally(designated=0, meeting_standard=0)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -193,14 +193,18 @@ class PoorVillageFacts:
 _FACILITY_COLUMNS = [VillageIndicators.__table__.c[c.value] for c in VILLAGE_FACILITIES]
 
 
+def _under(column: Any, codes: Sequence[str]) -> ColumnElement[bool]:
+    return or_(*(in_subtree(column, code) for code in codes))
+
+
 async def poor_villages_under(
-    session: AsyncSession, code: str, *, year: int
+    session: AsyncSession, codes: Sequence[str], *, year: int
 ) -> list[PoorVillageFacts]:
-    """Designated poor villages under ``code`` (designated by ``year``), each with its
-    registered poor population at the end of ``year`` and its indicators for the year."""
+    """Designated poor villages under any of ``codes`` (designated by ``year``), each with
+    its registered poor population at the end of ``year`` and its indicators for the year."""
     poor = (
         select(_TABLE.c.unit_code, func.sum(_TABLE.c.poor_population).label("poor"))
-        .where(in_subtree(_TABLE.c.unit_code, code), _TABLE.c.year <= year)
+        .where(_under(_TABLE.c.unit_code, codes), _TABLE.c.year <= year)
         .group_by(_TABLE.c.unit_code)
         .subquery()
     )
@@ -220,7 +224,7 @@ async def poor_villages_under(
             & (indicators.c.year == year),
         )
         .where(
-            in_subtree(VillageDesignationRow.village_code, code),
+            _under(VillageDesignationRow.village_code, codes),
             VillageDesignationRow.designated_year <= year,
         )
         .order_by(VillageDesignationRow.village_code)
@@ -241,13 +245,13 @@ async def poor_villages_under(
 
 
 async def poor_counties_under(
-    session: AsyncSession, code: str, *, year: int
+    session: AsyncSession, codes: Sequence[str], *, year: int
 ) -> list[CountyDesignationRow]:
-    """Designated poor counties under ``code`` (designated by ``year``)."""
+    """Designated poor counties under any of ``codes`` (designated by ``year``)."""
     rows = await session.scalars(
         select(CountyDesignationRow)
         .where(
-            in_subtree(CountyDesignationRow.county_code, code),
+            _under(CountyDesignationRow.county_code, codes),
             CountyDesignationRow.designated_year <= year,
         )
         .order_by(CountyDesignationRow.county_code)
