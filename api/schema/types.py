@@ -31,6 +31,7 @@ from api.resolvers import households as household_resolvers
 from api.resolvers import statistics as statistics_resolvers
 from api.resolvers.context import Context
 from api.resolvers.ids import parse_id
+from api.resolvers.lookahead import asks_field
 from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
 from api.schema import (
     enums,  # noqa: F401  (registers the enums)
@@ -205,7 +206,10 @@ class Household(relay.Node):
     ) -> list[Household | None]:
         wanted = [parse_id(n) for n in node_ids]
         ids = [n for n in wanted if n is not None]
-        rows = await info.context.loaders.household.by_id.load_many(ids)
+        loaders = info.context.loaders.household
+        if asks_field(info, "members"):
+            loaders.with_members = True  # read with the households: one statement less
+        rows = await loaders.by_id.load_many(ids)
         found = {row.id: cls.of(row) for row in rows if row is not None}
         return [None if n is None else found.get(n) for n in wanted]
 
