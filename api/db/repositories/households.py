@@ -59,10 +59,33 @@ def _under(scope: Scope, under: str, exit_attributes: Sequence[str]) -> Select[H
     return query
 
 
+VIEW_COLUMNS = (
+    "id",
+    "registry_no",
+    "village_code",
+    "villager_group",
+    "head_name",
+    "phone",
+    "standard_kind",
+    "attribute",
+    "main_cause",
+    "exit_attribute",
+    "registered_year",
+    "exited_year",
+)
+"""The columns a HouseholdView holds: what page and node reads select, no more (each
+column costs its decoding and result processing on every row)."""
+
+
+def _view_columns() -> list[Any]:
+    table = Household.__table__
+    return [table.c[name] for name in VIEW_COLUMNS]
+
+
 @shaped
 def _page(scope: ScopeShape, *, filtered: bool, after: bool, figures: bool) -> Select[Any]:
     table = Household.__table__
-    columns: list[Any] = [table]
+    columns: list[Any] = _view_columns()
     if figures:
         columns += _figures(table.c.id)
     query = select(*columns).where(
@@ -184,7 +207,7 @@ def _by_ids_with_units(scope: ScopeShape, array: bool, members: bool) -> Select[
         county, county.c.code == func.substr(table.c.village_code, 1, 6)
     )
     columns: list[Any] = [
-        table,
+        *_view_columns(),
         *(village.c[name].label(f"village_unit_{name}") for name in _UNIT_COLUMNS),
         *(county.c[name].label(f"county_unit_{name}") for name in _UNIT_COLUMNS),
     ]
@@ -227,17 +250,18 @@ class _MemberRow(NamedTuple):
     left_year: int | None
 
 
-_HOUSEHOLD_WIDTH = len(Household.__table__.c)
+_HOUSEHOLD_WIDTH = len(VIEW_COLUMNS)
 assert tuple(Member.__table__.c.keys()) == _MemberRow._fields, "household_members changed"
 
 
 async def by_ids_with_units(
     session: AsyncSession, ids: Sequence[int], *, scope: Scope, members: bool = False
 ) -> tuple[dict[int, HouseholdView], dict[str, JurisdictionView], dict[int, list[MemberView]]]:
-    """``by_ids``, and the units of the households found (their villages and counties),
-    read in the same statement, as the jurisdictions a household's fields ask for; with
-    ``members``, also each found household's members (in id order), as ``members_of``
-    gives them (otherwise the third dict is empty)."""
+    """``by_ids`` (the columns of a HouseholdView), and the units of the households
+    found (their villages and counties), read in the same statement, as the
+    jurisdictions a household's fields ask for; with ``members``, also each found
+    household's members (in id order), as ``members_of`` gives them (otherwise the
+    third dict is empty)."""
     rows = await session.execute(
         _by_ids_with_units(scope_shape(scope), arrays(session), members),
         {"ids": list(ids)} | scope_values(scope),
