@@ -264,15 +264,15 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         field = plan.strawberry_field
         assert field is not None
         assert plan.call is not None
-        strawberry_info: StrawberryInfo[Any, Any]
-        if info is None:
-            strawberry_info = LazyInfo(self, plan, path)
-        else:
+        strawberry_info: StrawberryInfo[Any, Any] | None = None
+        if info is not None:
             strawberry_info = self._config.info_class(_raw_info=info, _field=field)
         converted = plan.constant_arguments
         if converted is None:
             converted = self._arguments.get(id(plan))
         if converted is None:
+            if strawberry_info is None:
+                strawberry_info = LazyInfo(self, plan, path)
             converted = convert_arguments(
                 self._coerced(plan),
                 field.arguments,
@@ -287,6 +287,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         for name in plan.source_names:
             kwargs[name] = source
         if plan.info_name is not None:
+            if strawberry_info is None:
+                strawberry_info = LazyInfo(self, plan, path)
             kwargs[plan.info_name] = strawberry_info
         if plan.passes_self:
             return plan.call(source, **kwargs)
