@@ -8,8 +8,11 @@ A mapped object has every attribute a view names, so either can be passed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, cast
+
+from sqlalchemy.engine import Row
 
 from api.domain.engine import Status
 from api.domain.jurisdictions import Level
@@ -27,6 +30,34 @@ from api.domain.register import (
     StandardKind,
     SubjectKind,
 )
+
+
+def values_of(row: object) -> Mapping[str, Any]:
+    """A row's values by name, for reading many of them: a ``Row``'s mapping (reading
+    a Row's attribute costs a Python call each, several times a mapping lookup), or a
+    mapped object's attributes."""
+    if isinstance(row, Row):
+        return cast("Mapping[str, Any]", row._mapping)
+    return _Attributes(row)
+
+
+class _Attributes(Mapping[str, Any]):
+    __slots__ = ("_row",)
+
+    def __init__(self, row: object) -> None:
+        self._row = row
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return getattr(self._row, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())  # only looked up by name
+
+    def __len__(self) -> int:
+        return 0
 
 
 class StageRecordView(Protocol):

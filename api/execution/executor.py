@@ -28,6 +28,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.info import Info as StrawberryInfo
 
+from api.execution.completers import SYNC
 from api.execution.plans import FieldPlan, Mode, OperationPlan, PlanCache, plannable, root_plan
 
 PLANS = PlanCache()
@@ -161,7 +162,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 else:
                     value = self.execute_plan(parent_type, plan, source, path)
                     results[plan.key] = value
-                    if self.is_awaitable(value):
+                    if type(value) not in SYNC and self.is_awaitable(value):
                         waiting.append(plan.key)
         except Exception:
             if waiting:
@@ -217,10 +218,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 assert info is not None
                 resolve = plan.field_def.resolve or self.field_resolver
                 result = resolve(source, info, **self._coerced(plan))
-            if self.is_awaitable(result):
+            if type(result) not in SYNC and self.is_awaitable(result):
                 return self._complete_later(plan, info, here, result)
             completed = plan.completer.complete(self, plan, info, here, result)
-            if self.is_awaitable(completed):
+            if type(completed) not in SYNC and self.is_awaitable(completed):
                 return self._guard(plan, here, completed)
         except Exception as raw:
             self.handle_field_error(raw, plan.return_type, plan.details, here)
@@ -263,15 +264,15 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         field = plan.strawberry_field
         assert field is not None
         assert plan.call is not None
-        strawberry_info: StrawberryInfo[Any, Any]
-        if info is None:
-            strawberry_info = LazyInfo(self, plan, path)
-        else:
+        strawberry_info: StrawberryInfo[Any, Any] | None = None
+        if info is not None:
             strawberry_info = self._config.info_class(_raw_info=info, _field=field)
         converted = plan.constant_arguments
         if converted is None:
             converted = self._arguments.get(id(plan))
         if converted is None:
+            if strawberry_info is None:
+                strawberry_info = LazyInfo(self, plan, path)
             converted = convert_arguments(
                 self._coerced(plan),
                 field.arguments,
@@ -286,6 +287,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         for name in plan.source_names:
             kwargs[name] = source
         if plan.info_name is not None:
+            if strawberry_info is None:
+                strawberry_info = LazyInfo(self, plan, path)
             kwargs[plan.info_name] = strawberry_info
         if plan.passes_self:
             return plan.call(source, **kwargs)
@@ -304,7 +307,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         if runtime_type.is_type_of:
             # None only where the check ignores it (plans._info_free).
             matches = runtime_type.is_type_of(result, info)  # type: ignore[arg-type]
-            if self.is_awaitable(matches):
+            if type(matches) is not bool and self.is_awaitable(matches):
 
                 async def later() -> Any:
                     if not await matches:

@@ -224,6 +224,7 @@ def field_plan(
     if plan.mode is Mode.RESOLVER:
         _bind_resolver(plan)
     plan.info_free = plan.mode in (Mode.ATTRIBUTE, Mode.RESOLVER) and _info_free(return_type)
+    _learn_sync(return_type)
     if plan.mode in (Mode.LEAF_ATTRIBUTE, Mode.ATTRIBUTE):
         assert strawberry_field is not None
         plan.attribute = strawberry_field.python_name
@@ -252,6 +253,20 @@ def _info_free(type_: GraphQLOutputType) -> bool:
         getattr(check, "__module__", None) == "strawberry.schema.schema_converter"
         and check.__code__.co_varnames[1:2] == ("_info",)
     )
+
+
+def _learn_sync(type_: GraphQLOutputType) -> None:
+    """Note the class of a Strawberry object type as never awaitable (completers.SYNC)."""
+    from api.execution.completers import SYNC
+
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    if not isinstance(type_, GraphQLObjectType):
+        return
+    definition = (type_.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    origin = getattr(definition, "origin", None)
+    if isinstance(origin, type) and not hasattr(origin, "__await__"):
+        SYNC.add(origin)
 
 
 def _bind_resolver(plan: FieldPlan) -> None:

@@ -253,12 +253,15 @@ class HouseholdLoaders:
             return [found[i] for i in ids]
 
         async def by_id(ids: Sequence[int]) -> list[HouseholdView | None]:
-            # Their villages and counties come along: a household's village and county
-            # fields then read no statement of their own.
-            found, units = await context.read(
-                lambda s: household_repo.by_ids_with_units(s, ids, scope=scope)
+            # Their villages and counties come along, and their members when a query
+            # asks for them (with_members): those fields then read no statement of
+            # their own.
+            members = self.with_members
+            found, units, grouped = await context.read(
+                lambda s: household_repo.by_ids_with_units(s, ids, scope=scope, members=members)
             )
             context.loaders.jurisdiction.prime_many(units)
+            self.members.prime_many(grouped)
             return [found.get(i) for i in ids]
 
         async def by_registry_no(keys: Sequence[str]) -> list[HouseholdView | None]:
@@ -268,6 +271,8 @@ class HouseholdLoaders:
             return [found.get(k) for k in keys]
 
         self.members: DataLoader[int, list[MemberView]] = DataLoader(members)
+        self.with_members = False
+        """Set by a read that will ask for the members of the households it loads by id."""
         self.by_registry_no: DataLoader[str, HouseholdView | None] = DataLoader(by_registry_no)
         self.by_id: DataLoader[int, HouseholdView | None] = DataLoader(by_id)
         self._accounts: dict[int, DataLoader[int, HouseholdAccounts]] = {}

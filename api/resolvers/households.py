@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.repositories import households as household_repo
-from api.db.views import HouseholdView
+from api.db.views import HouseholdView, values_of
 from api.domain.income import Figures, HouseholdAccounts, per_capita
 from api.domain.standards import StandardCheck
 from api.errors import ValidationFailed
@@ -83,7 +83,7 @@ async def page_under(
     if standard is None:
         rows = await fetch(position, first, figures_year)
         page = rows[:first]
-        figures = {} if figures_year is None else {row.id: _figures(row) for row in page}
+        figures = {} if figures_year is None else dict(map(_figures, page))
         return HouseholdPage(
             list(page),
             len(rows) > first,
@@ -97,9 +97,11 @@ async def page_under(
 _ZERO = Decimal(0)
 
 
-def _figures(row: household_repo.PageRow) -> Figures:
+def _figures(row: household_repo.PageRow) -> tuple[int, Figures]:
+    values = values_of(row)
+    size = values["figure_size"]
     # No income records: a net income of 0, as api.domain.income.accounts has it.
-    return Figures(row.figure_size, per_capita(row.figure_net or _ZERO, row.figure_size))
+    return values["id"], Figures(size, per_capita(values["figure_net"] or _ZERO, size))
 
 
 Fetch = Callable[[tuple[str, int] | None, int], Awaitable[Sequence[HouseholdView]]]

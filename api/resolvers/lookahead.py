@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from graphql import FieldNode, FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode
+from graphql.language import SelectionSetNode
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 
@@ -34,3 +36,32 @@ def arguments_under(
         elif field.name in names:
             found.append(field.arguments)
     return found
+
+
+def asks_field(info: Any, name: str) -> bool:
+    """Whether the field being resolved selects a field ``name`` on its value, directly
+    or through fragments (of any type condition: a guess may fetch too much, never too
+    little). Reads the syntax tree: no conversion of the selections."""
+    raw = info._raw_info
+    return any(_selects(node.selection_set, name, raw.fragments) for node in raw.field_nodes)
+
+
+def _selects(
+    selections: SelectionSetNode | None,
+    name: str,
+    fragments: dict[str, FragmentDefinitionNode],
+) -> bool:
+    if selections is None:
+        return False
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value == name:
+                return True
+        elif isinstance(selection, InlineFragmentNode):
+            if _selects(selection.selection_set, name, fragments):
+                return True
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None and _selects(fragment.selection_set, name, fragments):
+                return True
+    return False

@@ -11,7 +11,7 @@ from strawberry import relay
 
 from api.db.models import Member as MemberRow
 from api.db.repositories import households as household_repo
-from api.db.views import HouseholdView, JurisdictionView, MemberView
+from api.db.views import HouseholdView, JurisdictionView, MemberView, values_of
 from api.domain.jurisdictions import Level
 from api.domain.register import (
     Education,
@@ -31,6 +31,7 @@ from api.resolvers import households as household_resolvers
 from api.resolvers import statistics as statistics_resolvers
 from api.resolvers.context import Context
 from api.resolvers.ids import parse_id
+from api.resolvers.lookahead import asks_field
 from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
 from api.schema import (
     enums,  # noqa: F401  (registers the enums)
@@ -144,23 +145,25 @@ class Member(relay.Node):
 
     @classmethod
     def of(cls, row: MemberView, *, full: bool) -> Member:
+        values = values_of(row)
+        id_number = values["id_number"]
         return cls(
-            id=row.id,
-            name=row.name,
-            id_number=row.id_number if full else mask_id_number(row.id_number),
-            relation=row.relation,
-            ethnicity=row.ethnicity,
-            education=row.education,
-            schooling=row.schooling,
-            health=row.health,
-            labour_capacity=row.labour_capacity,
-            migrant_work_months=row.migrant_work_months,
-            medical_insurance=row.medical_insurance,
-            serious_illness_insurance=row.serious_illness_insurance,
-            serious_illness_treated=row.serious_illness_treated,
-            pension_insurance=row.pension_insurance,
-            joined_year=row.joined_year,
-            left_year=row.left_year,
+            id=values["id"],
+            name=values["name"],
+            id_number=id_number if full else mask_id_number(id_number),
+            relation=values["relation"],
+            ethnicity=values["ethnicity"],
+            education=values["education"],
+            schooling=values["schooling"],
+            health=values["health"],
+            labour_capacity=values["labour_capacity"],
+            migrant_work_months=values["migrant_work_months"],
+            medical_insurance=values["medical_insurance"],
+            serious_illness_insurance=values["serious_illness_insurance"],
+            serious_illness_treated=values["serious_illness_treated"],
+            pension_insurance=values["pension_insurance"],
+            joined_year=values["joined_year"],
+            left_year=values["left_year"],
         )
 
 
@@ -181,19 +184,20 @@ class Household(relay.Node):
 
     @classmethod
     def of(cls, row: HouseholdView) -> Household:
+        values = values_of(row)
         return cls(
-            raw_phone=row.phone,
-            id=row.id,
-            registry_no=row.registry_no,
-            village_code=row.village_code,
-            villager_group=row.villager_group,
-            head_name=row.head_name,
-            standard_kind=row.standard_kind,
-            attribute=row.attribute,
-            main_cause=row.main_cause,
-            exit_attribute=row.exit_attribute,
-            registered_year=row.registered_year,
-            exited_year=row.exited_year,
+            raw_phone=values["phone"],
+            id=values["id"],
+            registry_no=values["registry_no"],
+            village_code=values["village_code"],
+            villager_group=values["villager_group"],
+            head_name=values["head_name"],
+            standard_kind=values["standard_kind"],
+            attribute=values["attribute"],
+            main_cause=values["main_cause"],
+            exit_attribute=values["exit_attribute"],
+            registered_year=values["registered_year"],
+            exited_year=values["exited_year"],
         )
 
     @classmethod
@@ -202,7 +206,10 @@ class Household(relay.Node):
     ) -> list[Household | None]:
         wanted = [parse_id(n) for n in node_ids]
         ids = [n for n in wanted if n is not None]
-        rows = await info.context.loaders.household.by_id.load_many(ids)
+        loaders = info.context.loaders.household
+        if asks_field(info, "members"):
+            loaders.with_members = True  # read with the households: one statement less
+        rows = await loaders.by_id.load_many(ids)
         found = {row.id: cls.of(row) for row in rows if row is not None}
         return [None if n is None else found.get(n) for n in wanted]
 

@@ -34,10 +34,17 @@ from api.db.repositories.scoping import (
 )
 from api.db.statements import arrays, keys_in, shaped
 from api.db.types import Money
-from api.db.views import HouseholdView, JurisdictionView, MemberView
+from api.db.views import HouseholdView, JurisdictionView, MemberView, values_of
 from api.domain.income import IncomeLine
 from api.domain.jurisdictions import Level, Scope
-from api.domain.register import IncomeKind
+from api.domain.register import (
+    Education,
+    Health,
+    IncomeKind,
+    LabourCapacity,
+    Relation,
+    SchoolingStatus,
+)
 
 HouseholdKey = tuple[str, int]
 """Keyset position of a household: (village_code, id)."""
@@ -52,10 +59,33 @@ def _under(scope: Scope, under: str, exit_attributes: Sequence[str]) -> Select[H
     return query
 
 
+VIEW_COLUMNS = (
+    "id",
+    "registry_no",
+    "village_code",
+    "villager_group",
+    "head_name",
+    "phone",
+    "standard_kind",
+    "attribute",
+    "main_cause",
+    "exit_attribute",
+    "registered_year",
+    "exited_year",
+)
+"""The columns a HouseholdView holds: what page and node reads select, no more (each
+column costs its decoding and result processing on every row)."""
+
+
+def _view_columns() -> list[Any]:
+    table = Household.__table__
+    return [table.c[name] for name in VIEW_COLUMNS]
+
+
 @shaped
 def _page(scope: ScopeShape, *, filtered: bool, after: bool, figures: bool) -> Select[Any]:
     table = Household.__table__
-    columns: list[Any] = [table]
+    columns: list[Any] = _view_columns()
     if figures:
         columns += _figures(table.c.id)
     query = select(*columns).where(
@@ -170,45 +200,90 @@ _UNIT_COLUMNS = ("code", "name", "level", "parent_code")
 
 
 @shaped
-def _by_ids_with_units(scope: ScopeShape, array: bool) -> Select[Any]:
+def _by_ids_with_units(scope: ScopeShape, array: bool, members: bool) -> Select[Any]:
     table, units = Household.__table__, Jurisdiction.__table__
     village, county = units.alias("village"), units.alias("county")
+    joined = table.outerjoin(village, village.c.code == table.c.village_code).outerjoin(
+        county, county.c.code == func.substr(table.c.village_code, 1, 6)
+    )
+    columns: list[Any] = [
+        *_view_columns(),
+        *(village.c[name].label(f"village_unit_{name}") for name in _UNIT_COLUMNS),
+        *(county.c[name].label(f"county_unit_{name}") for name in _UNIT_COLUMNS),
+    ]
+    order = []
+    if members:
+        member = Member.__table__
+        joined = joined.outerjoin(member, member.c.household_id == table.c.id)
+        columns += [column.label(f"member_{column.name}") for column in member.c]
+        order = [table.c.id, member.c.id]
     return (
-        select(
-            table,
-            *(village.c[name].label(f"village_unit_{name}") for name in _UNIT_COLUMNS),
-            *(county.c[name].label(f"county_unit_{name}") for name in _UNIT_COLUMNS),
-        )
-        .select_from(
-            table.outerjoin(village, village.c.code == table.c.village_code).outerjoin(
-                county, county.c.code == func.substr(table.c.village_code, 1, 6)
-            )
-        )
+        select(*columns)
+        .select_from(joined)
         .where(
             keys_in(table.c.id, "ids", BigInteger(), array=array),
             in_scope_bound(table.c.village_code, scope),
         )
+        .order_by(*order)
     )
 
 
+class _MemberRow(NamedTuple):
+    """A member read along with its household: the columns of household_members."""
+
+    id: int
+    household_id: int
+    name: str
+    id_number: str
+    relation: Relation
+    ethnicity: str
+    education: Education
+    schooling: SchoolingStatus
+    health: Health
+    labour_capacity: LabourCapacity
+    migrant_work_months: int
+    medical_insurance: bool
+    serious_illness_insurance: bool
+    pension_insurance: bool
+    serious_illness_treated: bool | None
+    joined_year: int | None
+    left_year: int | None
+
+
+_HOUSEHOLD_WIDTH = len(VIEW_COLUMNS)
+assert tuple(Member.__table__.c.keys()) == _MemberRow._fields, "household_members changed"
+
+
 async def by_ids_with_units(
-    session: AsyncSession, ids: Sequence[int], *, scope: Scope
-) -> tuple[dict[int, HouseholdView], dict[str, JurisdictionView]]:
-    """``by_ids``, and the units of the households found (their villages and counties),
-    read in the same statement, as the jurisdictions a household's fields ask for."""
+    session: AsyncSession, ids: Sequence[int], *, scope: Scope, members: bool = False
+) -> tuple[dict[int, HouseholdView], dict[str, JurisdictionView], dict[int, list[MemberView]]]:
+    """``by_ids`` (the columns of a HouseholdView), and the units of the households
+    found (their villages and counties), read in the same statement, as the
+    jurisdictions a household's fields ask for; with ``members``, also each found
+    household's members (in id order), as ``members_of`` gives them (otherwise the
+    third dict is empty)."""
     rows = await session.execute(
-        _by_ids_with_units(scope_shape(scope), arrays(session)),
+        _by_ids_with_units(scope_shape(scope), arrays(session), members),
         {"ids": list(ids)} | scope_values(scope),
     )
     households: dict[int, HouseholdView] = {}
     units: dict[str, JurisdictionView] = {}
+    grouped: dict[int, list[MemberView]] = {}
+    start = _HOUSEHOLD_WIDTH
     for row in rows:
-        households[row.id] = row
-        if row.village_unit_code is not None:
-            units[row.village_unit_code] = _Unit(*row[-8:-4])
-        if row.county_unit_code is not None:
-            units[row.county_unit_code] = _Unit(*row[-4:])
-    return households, units
+        values = values_of(row)
+        hid = values["id"]
+        if hid not in households:
+            households[hid] = row
+            if values["village_unit_code"] is not None:
+                units[values["village_unit_code"]] = _Unit(*row[start : start + 4])
+            if values["county_unit_code"] is not None:
+                units[values["county_unit_code"]] = _Unit(*row[start + 4 : start + 8])
+            if members:
+                grouped[hid] = []
+        if members and values["member_id"] is not None:
+            grouped[hid].append(_MemberRow(*row[start + 8 :]))
+    return households, units, grouped
 
 
 @shaped
