@@ -302,6 +302,11 @@ def _mode(name: str, field_def: GraphQLField, strawberry_field: StrawberryField 
     return Mode.GENERIC
 
 
+IDENTITY_FOR: dict[Callable[[Any], Any], type] = {}
+"""Serializers that return a value of this type as it is (completers._flat_row skips
+the call for it)."""
+
+
 def leaf_serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
     """graphql-core's leaf completion, skipping the serializer where it is the identity."""
     from graphql.execution import Executor
@@ -314,6 +319,7 @@ def leaf_serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
         def string(value: Any) -> Any:
             return value if type(value) is str else complete(leaf, value)
 
+        IDENTITY_FOR[string] = str
         return string
     if leaf is GraphQLInt:
 
@@ -328,6 +334,7 @@ def leaf_serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
         def boolean(value: Any) -> Any:
             return value if type(value) is bool else complete(leaf, value)
 
+        IDENTITY_FOR[boolean] = bool
         return boolean
 
     members = getattr(leaf, "wrapped_cls", None)
