@@ -36,13 +36,18 @@ _TABLE = UnitStatistics.__table__
 _COLUMNS = [m.value for m in MEASURES]
 
 
+_HOUSEHOLD_YEARS = (
+    Household.id,
+    Household.village_code,
+    Household.registered_year,
+    Household.exited_year,
+    Household.returned_year,
+)
+"""What a household's statistics follow from, besides its members' years."""
+
 _HISTORIES = (
     select(
-        Household.id,
-        Household.village_code,
-        Household.registered_year,
-        Household.exited_year,
-        Household.returned_year,
+        *_HOUSEHOLD_YEARS,
         Member.joined_year,
         Member.left_year,
         Member.id.is_not(None),
@@ -83,13 +88,7 @@ async def every_household(
     while True:
         rows = (
             await session.execute(
-                select(
-                    Household.id,
-                    Household.village_code,
-                    Household.registered_year,
-                    Household.exited_year,
-                    Household.returned_year,
-                )
+                select(*_HOUSEHOLD_YEARS)
                 .where(Household.id > after)
                 .order_by(Household.id)
                 .limit(batch)
