@@ -39,6 +39,13 @@ async def exited_pair(session: AsyncSession, town: str) -> tuple[Any, Cast, list
     return e, cast, list(proposed.applications)
 
 
+async def draw(e: Any, who: Any, unit: str, *, basis: Basis = Basis.EXITED, **size: Any) -> Any:
+    """A spot check of households of ``unit`` for YEAR (``count=``, ``share=``, ``seed=``)."""
+    return await spot_checks.draw(
+        e, who, kind=SubjectKind.HOUSEHOLD, basis=basis, unit_code=unit, year=YEAR, **size
+    )
+
+
 async def count(session: AsyncSession, model: Any, *where: Any) -> int:
     return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
@@ -49,16 +56,7 @@ async def test_the_frame_is_the_exits_of_the_jurisdiction_and_the_record_redraws
     e, cast, applications = await exited_pair(session, HLJ_TOWN)
     keys = sorted(a.subject_key for a in applications)
     town = await cast.pick(Role.TOWNSHIP_GOVERNMENT, HLJ_TOWN)
-    drawn = await spot_checks.draw(
-        e,
-        town,
-        kind=SubjectKind.HOUSEHOLD,
-        basis=Basis.EXITED,
-        unit_code=HLJ_TOWN,
-        year=YEAR,
-        count=1,
-        seed="拜泉-2016-抽查",
-    )
+    drawn = await draw(e, town, HLJ_TOWN, count=1, seed="拜泉-2016-抽查")
     frame = (await spot_checks.frames(session, [drawn.id]))[drawn.id]
     # Demo households imported as exited have no procedure here: only these two are in it.
     assert frame == keys
@@ -81,47 +79,15 @@ async def test_the_frame_is_the_exits_of_the_jurisdiction_and_the_record_redraws
     # The neighbouring township's exits are not this township's frame, nor its to draw.
     elsewhere = await cast.pick(Role.TOWNSHIP_GOVERNMENT, "230231102")
     with pytest.raises(NotFound):
-        await spot_checks.draw(
-            e,
-            elsewhere,
-            kind=SubjectKind.HOUSEHOLD,
-            basis=Basis.EXITED,
-            unit_code=HLJ_TOWN,
-            year=YEAR,
-            count=1,
-        )
+        await draw(e, elsewhere, HLJ_TOWN, count=1)
     with pytest.raises(ValidationFailed, match="frame is empty"):
-        await spot_checks.draw(
-            e,
-            elsewhere,
-            kind=SubjectKind.HOUSEHOLD,
-            basis=Basis.EXITED,
-            unit_code="230231102",
-            year=YEAR,
-            count=1,
-        )
+        await draw(e, elsewhere, "230231102", count=1)
     village = await cast.pick(Role.VILLAGE_COMMITTEES, applications[0].unit_code)
     with pytest.raises(NotPermitted):
-        await spot_checks.draw(
-            e,
-            village,
-            kind=SubjectKind.HOUSEHOLD,
-            basis=Basis.EXITED,
-            unit_code=applications[0].unit_code,
-            year=YEAR,
-            count=1,
-        )
+        await draw(e, village, applications[0].unit_code, count=1)
     # A generated seed is recorded and re-draws the same way.
     province = await cast.pick(Role.PROVINCIAL_LEADING_GROUP, "23")
-    generated = await spot_checks.draw(
-        e,
-        province,
-        kind=SubjectKind.HOUSEHOLD,
-        basis=Basis.EXITED,
-        unit_code="23",
-        year=YEAR,
-        share=domain.Decimal("0.5"),
-    )
+    generated = await draw(e, province, "23", share=domain.Decimal("0.5"))
     assert len(generated.seed) == 32
     assert generated.requested_share == "0.5"
     again = (await spot_checks.samples(session, [generated.id]))[generated.id]
@@ -133,16 +99,7 @@ async def test_a_failed_finding_revokes_the_exit_and_returns_the_household_to_ve
 ) -> None:
     e, cast, applications = await exited_pair(session, HLJ_TOWN)
     town = await cast.pick(Role.TOWNSHIP_GOVERNMENT, HLJ_TOWN)
-    drawn = await spot_checks.draw(
-        e,
-        town,
-        kind=SubjectKind.HOUSEHOLD,
-        basis=Basis.EXITED,
-        unit_code=HLJ_TOWN,
-        year=YEAR,
-        count=2,
-        seed="s",
-    )
+    drawn = await draw(e, town, HLJ_TOWN, count=2, seed="s")
     first, second = (await spot_checks.samples(session, [drawn.id]))[drawn.id]
     by_key = {a.subject_key: a for a in applications}
     events_before = await count(session, models.OutboxEvent)
@@ -288,15 +245,7 @@ async def test_lanshan_town_review_needs_a_complete_spot_check_of_its_list(
 
     # A municipal spot check is the city's own inspection, not the town's review.
     city = await cast.pick(Role.MUNICIPAL_LEADING_GROUP, "3713")
-    by_city = await spot_checks.draw(
-        e,
-        city,
-        kind=SubjectKind.HOUSEHOLD,
-        basis=Basis.AWAITING_REVIEW,
-        unit_code=LS_TOWN,
-        year=YEAR,
-        share=domain.Decimal("1"),
-    )
+    by_city = await draw(e, city, LS_TOWN, basis=Basis.AWAITING_REVIEW, share=domain.Decimal("1"))
     await spot_checks.record_findings(
         e,
         city,
@@ -306,15 +255,8 @@ async def test_lanshan_town_review_needs_a_complete_spot_check_of_its_list(
     with pytest.raises(InvalidTransition, match="drawn by township_government"):
         await approve(e, town, applications[0])
 
-    drawn = await spot_checks.draw(
-        e,
-        town,
-        kind=SubjectKind.HOUSEHOLD,
-        basis=Basis.AWAITING_REVIEW,
-        unit_code=applications[0].unit_code,
-        year=YEAR,
-        count=1,
-        seed="兰山-镇抽查",
+    drawn = await draw(
+        e, town, applications[0].unit_code, basis=Basis.AWAITING_REVIEW, count=1, seed="兰山-镇抽查"
     )
     frame = (await spot_checks.frames(session, [drawn.id]))[drawn.id]
     assert frame == sorted(a.subject_key for a in applications)
@@ -347,16 +289,7 @@ async def test_a_failed_town_review_returns_the_application_before_its_exit(
 ) -> None:
     e, cast, applications = await walked_to_town_review(session)
     town = await cast.pick(Role.TOWNSHIP_GOVERNMENT, LS_TOWN)
-    drawn = await spot_checks.draw(
-        e,
-        town,
-        kind=SubjectKind.HOUSEHOLD,
-        basis=Basis.AWAITING_REVIEW,
-        unit_code=LS_TOWN,
-        year=YEAR,
-        count=1,
-        seed="x",
-    )
+    drawn = await draw(e, town, LS_TOWN, basis=Basis.AWAITING_REVIEW, count=1, seed="x")
     (sampled,) = (await spot_checks.samples(session, [drawn.id]))[drawn.id]
     events_before = await count(session, models.OutboxEvent)
     await spot_checks.record_findings(
