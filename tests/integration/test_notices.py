@@ -105,14 +105,11 @@ async def post(
     await session.flush()
 
 
-async def read(
-    session: AsyncSession, key: NoticeKey, now: datetime, who: Principal | None = None
-) -> Notice | None:
-    return await notices.find(session, key, principal=who, now=now, reference=lambda i: f"#{i}")
-
-
-async def test_a_townships_village_notice_in_lanshan(session: AsyncSession) -> None:
-    exit_list, apps = await posted_list(
+async def village_list(
+    session: AsyncSession,
+) -> tuple[models.ExitList, list[models.ExitApplication]]:
+    """白沙埠镇's villages on their 7-day village notice."""
+    return await posted_list(
         session,
         kind=SubjectKind.VILLAGE,
         unit=TOWNSHIP,
@@ -120,6 +117,16 @@ async def test_a_townships_village_notice_in_lanshan(session: AsyncSession) -> N
         stage="village_notice",
         days=7,
     )
+
+
+async def read(
+    session: AsyncSession, key: NoticeKey, now: datetime, who: Principal | None = None
+) -> Notice | None:
+    return await notices.find(session, key, principal=who, now=now, reference=lambda i: f"#{i}")
+
+
+async def test_a_townships_village_notice_in_lanshan(session: AsyncSession) -> None:
+    exit_list, apps = await village_list(session)
     notice = await read(session, NoticeKey(exit_list.id, "village_notice", date(2015, 11, 2)), T)
     assert notice is not None
     assert notice.unit_name == "山东省临沂市兰山区白沙埠镇"
@@ -137,14 +144,7 @@ async def test_a_townships_village_notice_in_lanshan(session: AsyncSession) -> N
 async def test_a_notice_is_one_days_postings_and_a_later_posting_counts(
     session: AsyncSession,
 ) -> None:
-    exit_list, apps = await posted_list(
-        session,
-        kind=SubjectKind.VILLAGE,
-        unit=TOWNSHIP,
-        subjects=VILLAGES,
-        stage="village_notice",
-        days=7,
-    )
+    exit_list, apps = await village_list(session)
     await post(session, apps[0], "village_notice", T + timedelta(hours=5))  # 15:00, same day
     await post(session, apps[1], "village_notice", T + timedelta(days=1))  # the next day
     first = await read(session, NoticeKey(exit_list.id, "village_notice", date(2015, 11, 2)), T)
@@ -161,14 +161,7 @@ async def test_a_notice_is_one_days_postings_and_a_later_posting_counts(
 
 
 async def test_who_reads_a_notice_when(session: AsyncSession) -> None:
-    exit_list, apps = await posted_list(
-        session,
-        kind=SubjectKind.VILLAGE,
-        unit=TOWNSHIP,
-        subjects=VILLAGES,
-        stage="village_notice",
-        days=7,
-    )
+    exit_list, apps = await village_list(session)
     key = NoticeKey(exit_list.id, "village_notice", date(2015, 11, 2))
     township = Principal("t", Role.TOWNSHIP_GOVERNMENT, TOWNSHIP)
     other_township = Principal("o", Role.TOWNSHIP_GOVERNMENT, "371302102")
