@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from api.domain.jurisdictions import Level, level_of
 from api.domain.register import SubjectKind
 from api.domain.statistics import Figures, PlanProgress, Tally
 from api.resolvers import statistics as resolvers
 from api.resolvers.context import Context
+from api.services import registry
 
 if TYPE_CHECKING:
     from api.schema.types import Incidence
@@ -150,8 +152,14 @@ class UnitStatistics:
     ) -> Annotated[Incidence, strawberry.lazy("api.schema.types")] | None:
         from api.schema.types import Incidence
 
-        unit = await info.context.loaders.incidence(self.year).load(self.code)
-        return None if unit is None else Incidence.of(unit)
+        region = None
+        if level_of(self.code) is Level.COUNTY:
+            county = await info.context.loaders.details.county_designation.load(self.code)
+            region = None if county is None else county.region_class
+        unit = registry.unit_incidence(
+            self.code, self.figures, region=region, policy=info.context.policy
+        )
+        return Incidence.of(unit)
 
     @strawberry.field(description="Designated poor villages under the unit.")
     async def poor_villages(self, info: Info) -> SubjectTally:

@@ -18,6 +18,7 @@ from api.domain.income import HouseholdAccounts, IncomeLine, accounts
 from api.domain.jurisdictions import Level, Scope, level_of
 from api.domain.register import RegionClass
 from api.domain.rules import StandardsPolicy
+from api.domain.statistics import Figures
 from api.services import statistics
 
 
@@ -140,23 +141,31 @@ async def incidences(
     for code in visible:
         figures = found[code]
         assert figures is not None
-        incidence = figures.incidence
-        bar = _bar_for(code, regions, policy)
-        result[code] = UnitIncidence(
-            code=code,
-            year=year,
-            incidence=incidence,
-            check=None if bar is None else bar.check(incidence),
-        )
+        result[code] = unit_incidence(code, figures, region=regions.get(code), policy=policy)
     return result
 
 
+def unit_incidence(
+    code: str, figures: Figures, *, region: RegionClass | None, policy: StandardsPolicy
+) -> UnitIncidence:
+    """A unit's incidence from its kept figures, judged against its exit bar (a county's
+    by its region class: ``region``, general when not designated)."""
+    incidence = figures.incidence
+    bar = _bar_for(code, region, policy)
+    return UnitIncidence(
+        code=code,
+        year=figures.year,
+        incidence=incidence,
+        check=None if bar is None else bar.check(incidence),
+    )
+
+
 def _bar_for(
-    code: str, regions: dict[str, RegionClass], policy: StandardsPolicy
+    code: str, region: RegionClass | None, policy: StandardsPolicy
 ) -> std.IncidenceBar | None:
     level = level_of(code)
     if level is Level.VILLAGE:
         return policy.village_bar
     if level is Level.COUNTY:
-        return policy.county_bars[regions.get(code, RegionClass.GENERAL)]
+        return policy.county_bars[region or RegionClass.GENERAL]
     return None

@@ -11,14 +11,12 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import models
 from api.db.session import create_engine
 from api.domain.register import SubjectKind
 from api.domain.roles import Role
-from api.services import statistics
 from tests.api.conftest import StoppedClock, own_settings, serving_both
 from tests.api.test_procedures_over_http import (
     HLJ_COUNTY,
@@ -29,6 +27,7 @@ from tests.api.test_procedures_over_http import (
     propose_household,
 )
 from tests.conftest import Database, fresh_database
+from tests.statistics_check import assert_kept_equal_a_rebuild
 
 HLJ_TOWN = HLJ_VILLAGE[:9]
 FIGURES = """code year registeredHouseholds registeredPopulation poorHouseholds poorPopulation
@@ -83,16 +82,7 @@ async def _kept_rows_equal_a_rebuild(url: str) -> None:
     engine = create_engine(url)
     try:
         async with AsyncSession(engine) as session:
-            table = models.UnitStatistics.__table__
-
-            async def rows() -> set[tuple[Any, ...]]:
-                found = await session.execute(select(table))
-                # A row of zeros is what a rebuild leaves out: the same figures.
-                return {tuple(r) for r in found if any(r[2:])}
-
-            kept = await rows()
-            await statistics.rebuild(session)
-            assert await rows() == kept
+            await assert_kept_equal_a_rebuild(session)
             await session.rollback()
     finally:
         await engine.dispose()
