@@ -46,6 +46,10 @@ class ExitAttribute(StrEnum):
     RETURNED_TO_POVERTY = "returned_to_poverty"
 
 
+EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
+"""The exit attributes of a household that has exited (and not returned)."""
+
+
 class Relation(StrEnum):
     HEAD = "head"
     SPOUSE = "spouse"

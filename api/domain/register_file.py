@@ -18,6 +18,7 @@ from typing import Any
 from api.domain.idnumber import parse_id_number
 from api.domain.jurisdictions import Level, level_of
 from api.domain.register import (
+    EXITED,
     ZH,
     Education,
     ExitAttribute,
@@ -36,7 +37,6 @@ _REGISTRY_NO = re.compile(r"[0-9A-Za-z-]{1,32}")
 _PHONE = re.compile(r"[0-9+\- ]{5,20}")
 _ACCOUNT = re.compile(r"[0-9]{8,32}")
 _YES, _NO = ("是", "true", "1", "y", "yes"), ("否", "false", "0", "n", "no")
-EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
 
 
 class CellError(ValueError):

@@ -26,11 +26,10 @@ import polars as pl
 
 from api.domain import register_file
 from api.domain.idnumber import _CHECK, _WEIGHTS
-from api.domain.register import ZH, ExitAttribute, Relation
+from api.domain.register import EXITED, ZH, ExitAttribute, Relation
 from api.domain.register_file import (
     ABSENT_OK,
     COLUMNS,
-    EXITED,
     HEADERS,
     MAX_YEAR,
     MIN_YEAR,

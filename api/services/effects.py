@@ -15,13 +15,12 @@ from api.db.models import (
 from api.domain.procedures import (
     Effect,
 )
-from api.domain.register import ExitAttribute, SubjectKind
+from api.domain.register import EXITED, ExitAttribute, SubjectKind
 from api.errors import (
     InvalidTransition,
 )
 from api.services import outbox, statistics
 from api.services.workflow import (
-    EXITED,
     Env,
     china_today,
 )

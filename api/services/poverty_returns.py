@@ -12,7 +12,7 @@ from api.db.models import (
 )
 from api.db.repositories import households as household_repo
 from api.db.repositories.scoping import in_scope
-from api.domain.register import ExitAttribute
+from api.domain.register import EXITED, ExitAttribute
 from api.domain.roles import Principal
 from api.errors import (
     InvalidTransition,
@@ -21,7 +21,6 @@ from api.errors import (
 )
 from api.services import access, ledger, outbox, registry, statistics
 from api.services.workflow import (
-    EXITED,
     Env,
     china_today,
     flush_or_conflict,

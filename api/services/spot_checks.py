@@ -38,14 +38,13 @@ from api.domain import engine, history
 from api.domain import spot_checks as domain
 from api.domain.jurisdictions import validate_code
 from api.domain.procedures import Decision, EvidenceKind, Stage
-from api.domain.register import SubjectKind
+from api.domain.register import EXITED, SubjectKind
 from api.domain.roles import Principal
 from api.domain.spot_checks import Basis, Result
 from api.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from api.services import access, ledger
 from api.services.effects import revoke_effects
 from api.services.workflow import (
-    EXITED,
     Env,
     EvidenceInput,
     Step,

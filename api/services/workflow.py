@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +22,7 @@ from api.db.models import (
 from api.db.repositories import applications as app_repo
 from api.domain import history
 from api.domain.engine import State
+from api.domain.notices import china_date
 from api.domain.procedures import (
     Decision,
     EvidenceKind,
@@ -30,7 +30,6 @@ from api.domain.procedures import (
     SubjectProcedure,
     parse_procedure,
 )
-from api.domain.register import ExitAttribute
 from api.domain.roles import Principal
 from api.domain.rules import StandardsPolicy
 from api.errors import (
@@ -43,19 +42,16 @@ from api.services import ledger
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
-CHINA = ZoneInfo("Asia/Shanghai")
-
 ATTACH_ONLY = frozenset({EvidenceKind.EVALUATION_REPORT})
 """Evidence only others may attach: the performer cannot evaluate its own subject."""
 
-EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
 
 STALE = "the application was changed by someone else; reload and retry"
 
 
 def china_today(now: datetime) -> date:
     """The calendar day in China: an approval at 07:00 on 1 January is a January exit."""
-    return now.astimezone(CHINA).date()
+    return china_date(now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,8 @@ from api.db.models import (
 from api.db.repositories.scoping import in_scope, in_subtree
 from api.domain.engine import Status
 from api.domain.jurisdictions import Scope
-from api.domain.register import ExitAttribute, SubjectKind
+from api.domain.register import EXITED, SubjectKind
 from api.domain.spot_checks import Result
-
-EXITED = (ExitAttribute.EXITED_SUPPORTED, ExitAttribute.EXITED_SUPPORT_ENDED)
 
 
 @dataclass(frozen=True, slots=True)
