@@ -179,7 +179,7 @@ class ListOf:
             raise GraphQLError(msg)
         is_awaitable = ex.is_awaitable
         inner = self.inner
-        flat = _leaf_only(plan, inner)
+        flat = plan.flat or _leaf_only(plan, inner)
         retry = flat is None  # the first item plans the fields: look again after it
         completed: list[Any] = []
         waiting: list[int] = []
@@ -271,7 +271,8 @@ def _leaf_only(
             fields.append((child.key, child.attribute, child.non_null, child.serialize, identity))
         else:
             return None
-    return target.type, fields
+    plan.flat = (target.type, fields)
+    return plan.flat  # type: ignore[no-any-return]
 
 
 def _flat_row(

@@ -104,6 +104,9 @@ class FieldPlan:
     """For RESOLVER with literal arguments: the converted arguments, once they are known
     to be immutable values (they are then converted once, not once per request)."""
     children: dict[str, list[FieldPlan]] = field(default_factory=dict)
+    flat: Any = None
+    """For a list of objects whose fields are all plain leaves: what completers._flat_row
+    needs, found once the first item has planned the fields."""
     """Sub-selection plans per runtime object type name, built on first use."""
 
 
@@ -307,7 +310,19 @@ IDENTITY_FOR: dict[Callable[[Any], Any], type] = {}
 the call for it)."""
 
 
+_SERIALIZERS: dict[GraphQLOutputType, Callable[[Any], Any]] = {}
+
+
 def leaf_serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
+    """The leaf type's serializer, made once per type (plans come and go with the plan
+    cache; the serializers, their enum memos and IDENTITY_FOR stay one per type)."""
+    found = _SERIALIZERS.get(leaf)
+    if found is None:
+        found = _SERIALIZERS[leaf] = _serializer(leaf)
+    return found
+
+
+def _serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
     """graphql-core's leaf completion, skipping the serializer where it is the identity."""
     from graphql.execution import Executor
 

@@ -41,6 +41,7 @@ from api.db.models import (
     StageRecord,
     VillageIndicators,
 )
+from api.db.repositories import households as household_repo
 from api.db.repositories.scoping import (
     ScopeShape,
     in_scope,
@@ -353,6 +354,7 @@ async def facilities(
     }
 
 
+@shaped
 def _records(array: bool) -> Select[Any]:
     table = StageRecord.__table__
     return (
@@ -362,14 +364,11 @@ def _records(array: bool) -> Select[Any]:
     )
 
 
-_RECORDS = {array: _records(array) for array in (False, True)}
-
-
 async def records_for(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[StageRecordView]]:
     """Each application's history, oldest first, as rows (no ORM instances: api/db/views.py)."""
-    rows = await session.execute(_RECORDS[arrays(session)], {"ids": list(ids)})
+    rows = await session.execute(_records(arrays(session)), {"ids": list(ids)})
     grouped: dict[int, list[StageRecordView]] = {i: [] for i in ids}
     for row in rows:
         grouped[row.application_id].append(row)
@@ -476,7 +475,7 @@ def _waiting_on(
     )
     if households:
         household = Household.__table__
-        query = query.add_columns(*household.c).outerjoin(
+        query = query.add_columns(*household_repo.view_columns()).outerjoin(
             household,
             and_(
                 table.c.subject_kind == "household",
@@ -496,9 +495,7 @@ def _waiting_on(
 
 
 _APPLICATION_COLUMNS = len(ExitApplication.__table__.c)
-HouseholdRow = namedtuple(  # type: ignore[misc]
-    "HouseholdRow", [c.name for c in Household.__table__.c]
-)
+HouseholdRow = namedtuple("HouseholdRow", household_repo.VIEW_COLUMNS)  # type: ignore[misc]
 """A household read with an application, as a row of its own (a HouseholdView)."""
 
 

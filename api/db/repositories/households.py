@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -77,7 +78,7 @@ VIEW_COLUMNS = (
 column costs its decoding and result processing on every row)."""
 
 
-def _view_columns() -> list[Any]:
+def view_columns() -> list[Any]:
     table = Household.__table__
     return [table.c[name] for name in VIEW_COLUMNS]
 
@@ -85,7 +86,7 @@ def _view_columns() -> list[Any]:
 @shaped
 def _page(scope: ScopeShape, *, filtered: bool, after: bool, figures: bool) -> Select[Any]:
     table = Household.__table__
-    columns: list[Any] = _view_columns()
+    columns: list[Any] = view_columns()
     if figures:
         columns += _figures(table.c.id)
     query = select(*columns).where(
@@ -207,7 +208,7 @@ def _by_ids_with_units(scope: ScopeShape, array: bool, members: bool) -> Select[
         county, county.c.code == func.substr(table.c.village_code, 1, 6)
     )
     columns: list[Any] = [
-        *_view_columns(),
+        *view_columns(),
         *(village.c[name].label(f"village_unit_{name}") for name in _UNIT_COLUMNS),
         *(county.c[name].label(f"county_unit_{name}") for name in _UNIT_COLUMNS),
     ]
@@ -287,10 +288,10 @@ async def by_ids_with_units(
 
 
 @shaped
-def _by_registry_nos(scope: ScopeShape) -> Select[Any]:
+def _by_registry_nos(scope: ScopeShape, array: bool) -> Select[Any]:
     table = Household.__table__
     return select(table).where(
-        table.c.registry_no.in_(bindparam("keys", expanding=True)),
+        keys_in(table.c.registry_no, "keys", String(), array=array),
         in_scope_bound(table.c.village_code, scope),
     )
 
@@ -300,7 +301,8 @@ async def by_registry_nos(
 ) -> dict[str, HouseholdView]:
     """Households by registry number, as rows (no ORM instances: api/db/views.py)."""
     rows = await session.execute(
-        _by_registry_nos(scope_shape(scope)), {"keys": list(keys)} | scope_values(scope)
+        _by_registry_nos(scope_shape(scope), arrays(session)),
+        {"keys": list(keys)} | scope_values(scope),
     )
     return {row.registry_no: row for row in rows}
 
