@@ -31,6 +31,7 @@ from api.db.repositories import applications as app_repo
 from api.db.repositories import changes as change_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
+from api.db.repositories import spot_checks as spot_check_repo
 from api.db.views import HouseholdView, JurisdictionView, MemberView, StageRecordView
 from api.domain.income import Figures, HouseholdAccounts
 from api.domain.jurisdictions import Scope
@@ -147,6 +148,8 @@ class Loaders:
         )
         self.children: DataLoader[str, list[Jurisdiction]] = DataLoader(self._children)
         self.notice: DataLoader[NoticeKey, Notice | None] = DataLoader(self._notices)
+        self.spot_check_frame: DataLoader[int, list[str]] = DataLoader(self._frames)
+        """Frames of spot checks already read within scope, canonical order."""
         self._incidence: dict[int, DataLoader[str, UnitIncidence | None]] = {}
         self._statistics: dict[int, DataLoader[str, UnitFigures | None]] = {}
         self._tallies: dict[int, DataLoader[str, tuple[Tally, Tally]]] = {}
@@ -235,6 +238,10 @@ class Loaders:
             ]
 
         return await self._context.read(work)
+
+    async def _frames(self, ids: Sequence[int]) -> list[list[str]]:
+        found = await self._context.read(lambda s: spot_check_repo.frames(s, ids))
+        return [found[i] for i in ids]
 
     async def _children(self, codes: Sequence[str]) -> list[list[Jurisdiction]]:
         found = await self._context.read(lambda s: jurisdiction_repo.children_of(s, codes))

@@ -146,8 +146,7 @@ class SpotCheck:
 
     @strawberry.field(description="The frame as drawn: every candidate's key, sorted.")
     async def frame(self, info: Info) -> list[str]:
-        found = await info.context.read(lambda s: spot_checks.frames(s, [self.id]))
-        return found[self.id]
+        return await info.context.loaders.spot_check_frame.load(self.id)
 
 
 @strawberry.type

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.authz.enforcer import Authorizer
 from api.authz.policy import Action
 from api.db.models import ExitApplication, Household, Jurisdiction, SpotCheck, SpotCheckSubject
+from api.db.repositories import applications as app_repo
 from api.db.repositories import spot_checks as repo
 from api.domain import engine, history
 from api.domain import spot_checks as domain
@@ -172,12 +173,13 @@ async def _frame(
             env.session, kind=kind, unit=unit, year=year, scope=scope, limit=limit
         )
     else:
+        # Only versions that can send a subject back: the check below then holds.
         stages = [
             (row.id, stage.code)
             for row in await repo.versions(env.session)
-            if kind in (procedure := snapshot(row)).subjects
-            and procedure.for_kind(kind).spot_check_returns_to is not None
-            for stage in procedure.for_kind(kind).stages
+            if (flow := snapshot(row).subjects.get(kind)) is not None
+            and flow.spot_check_returns_to is not None
+            for stage in flow.stages
             if stage.needs_spot_check
         ]
         found = await repo.awaiting(
@@ -192,8 +194,12 @@ async def _frame(
         raise ValidationFailed(
             f"no {kind} under {unit} is {basis} in {year}: the frame is empty", path=("unitCode",)
         )
-    for row in await repo.versions(env.session, sorted({c.procedure_version_id for c in found})):
-        procedure = snapshot(row)
+    if basis is not Basis.EXITED:
+        return found
+    ids = sorted({c.procedure_version_id for c in found})
+    versions = await app_repo.versions_by_id(env.session, ids)
+    for version_id in ids:
+        procedure = snapshot(versions[version_id])
         if procedure.for_kind(kind).spot_check_returns_to is None:
             raise InvalidTransition(
                 f"procedure {procedure.code} v{procedure.version} names no "

@@ -101,14 +101,9 @@ async def awaiting(
     return [Candidate(*row) for row in rows]
 
 
-async def versions(
-    session: AsyncSession, ids: Sequence[int] | None = None
-) -> list[ProcedureVersion]:
-    """Stored procedure versions (all of them, a handful, when ``ids`` is None)."""
-    statement = select(ProcedureVersion)
-    if ids is not None:
-        statement = statement.where(ProcedureVersion.id.in_(ids))
-    return list(await session.scalars(statement.order_by(ProcedureVersion.id)))
+async def versions(session: AsyncSession) -> list[ProcedureVersion]:
+    """Every stored procedure version (a handful)."""
+    return list(await session.scalars(select(ProcedureVersion).order_by(ProcedureVersion.id)))
 
 
 async def add_subjects(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
