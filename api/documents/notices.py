@@ -8,10 +8,7 @@ in well under a second rather than in half a minute).
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,42 +41,12 @@ def render_html(notice: Notice) -> str:
     )
 
 
-class _PdfCache:
-    """Rendered PDFs by the SHA-256 of their HTML: a notice on the board is fetched by
-    many and changes rarely, and rendering one costs a few hundred milliseconds."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, digest: str) -> bytes | None:
-        with self._lock:
-            found = self._items.get(digest)
-            if found is not None:
-                self._items.move_to_end(digest)
-            return found
-
-    def put(self, digest: str, pdf: bytes) -> None:
-        with self._lock:
-            self._items[digest] = pdf
-            self._items.move_to_end(digest)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-_PDFS = _PdfCache(PDF_CACHE_SIZE)
-
-
+@lru_cache(maxsize=PDF_CACHE_SIZE)
 def render_pdf(html: str) -> bytes:
-    """The PDF of a notice's HTML. Blocking and CPU-bound: call it in a worker thread."""
-    digest = hashlib.sha256(html.encode()).hexdigest()
-    cached = _PDFS.get(digest)
-    if cached is not None:
-        return cached
-    pdf = _weasyprint(html)
-    _PDFS.put(digest, pdf)
-    return pdf
+    """The PDF of a notice's HTML, the latest ones remembered: a notice on the board is
+    fetched by many and changes rarely, and rendering one costs a few hundred
+    milliseconds. Blocking and CPU-bound: call it in a worker thread."""
+    return _weasyprint(html)
 
 
 def _weasyprint(html: str) -> bytes:
