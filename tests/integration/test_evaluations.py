@@ -163,6 +163,19 @@ COUNTY = "239811"  # fictional, inside Heilongjiang
 VILLAGES = ("239811001001", "239811001002")
 
 
+async def assigned(
+    session: AsyncSession, agency: str, region: RegionClass = RegionClass.GENERAL
+) -> tuple[Env, models.ExitApplication, Principal]:
+    """A county at review (county_at_review) with an evaluator the city assigned to it."""
+    e, application = await county_at_review(session, region)
+    municipal = await official(session, Role.MUNICIPAL_LEADING_GROUP, "2398")
+    evaluator = await official(session, Role.THIRD_PARTY_EVALUATOR, "23", agency)
+    await evaluations.assign_evaluator(
+        e, municipal, application_id=application.id, evaluator=evaluator.subject
+    )
+    return e, application, evaluator
+
+
 async def county_at_review(
     session: AsyncSession, region: RegionClass = RegionClass.GENERAL
 ) -> tuple[Env, models.ExitApplication]:
@@ -276,12 +289,7 @@ async def test_the_assigned_evaluator_records_samples_and_the_indicators_follow(
 async def test_recording_a_village_again_replaces_it_and_removal_withdraws_it(
     session: AsyncSession,
 ) -> None:
-    e, application = await county_at_review(session)
-    municipal = await official(session, Role.MUNICIPAL_LEADING_GROUP, "2398")
-    evaluator = await official(session, Role.THIRD_PARTY_EVALUATOR, "23", "agency-r")
-    await evaluations.assign_evaluator(
-        e, municipal, application_id=application.id, evaluator=evaluator.subject
-    )
+    e, application, evaluator = await assigned(session, "agency-r")
     bars = standards().evaluation_bars
     await record(e, evaluator, application, VILLAGES[0], households=surveyed(10))
     await record(e, evaluator, application, VILLAGES[1], households=surveyed(4))
@@ -317,12 +325,7 @@ async def test_recording_a_village_again_replaces_it_and_removal_withdraws_it(
 async def test_a_sample_that_cannot_be_is_refused_with_its_field(
     session: AsyncSession, kw: dict[str, Any], path: str
 ) -> None:
-    e, application = await county_at_review(session)
-    municipal = await official(session, Role.MUNICIPAL_LEADING_GROUP, "2398")
-    evaluator = await official(session, Role.THIRD_PARTY_EVALUATOR, "23", "agency-v")
-    await evaluations.assign_evaluator(
-        e, municipal, application_id=application.id, evaluator=evaluator.subject
-    )
+    e, application, evaluator = await assigned(session, "agency-v")
     kw = dict(kw)  # the parameters are shared by both backends' runs
     village = kw.pop("village", VILLAGES[0])
     with pytest.raises(ValidationFailed) as raised:
@@ -333,12 +336,7 @@ async def test_a_sample_that_cannot_be_is_refused_with_its_field(
 async def test_samples_are_final_once_the_report_is_in_and_only_a_county_takes_them(
     session: AsyncSession,
 ) -> None:
-    e, application = await county_at_review(session)
-    municipal = await official(session, Role.MUNICIPAL_LEADING_GROUP, "2398")
-    evaluator = await official(session, Role.THIRD_PARTY_EVALUATOR, "23", "agency-w")
-    await evaluations.assign_evaluator(
-        e, municipal, application_id=application.id, evaluator=evaluator.subject
-    )
+    e, application, evaluator = await assigned(session, "agency-w")
     await record(e, evaluator, application, VILLAGES[0])
     report = evidence(EvidenceKind.EVALUATION_REPORT)[0]
     await evaluations.submit_evaluation(
@@ -358,12 +356,7 @@ async def test_samples_are_final_once_the_report_is_in_and_only_a_county_takes_t
 
 
 async def test_a_western_county_is_judged_against_3_percent(session: AsyncSession) -> None:
-    e, application = await county_at_review(session, RegionClass.WESTERN)
-    municipal = await official(session, Role.MUNICIPAL_LEADING_GROUP, "2398")
-    evaluator = await official(session, Role.THIRD_PARTY_EVALUATOR, "23", "agency-y")
-    await evaluations.assign_evaluator(
-        e, municipal, application_id=application.id, evaluator=evaluator.subject
-    )
+    e, application, evaluator = await assigned(session, "agency-y", RegionClass.WESTERN)
     remaining = [replace(h, people=5) for h in surveyed(5, exited=False)]  # 25 of 1000
     assignment = await record(
         e, evaluator, application, VILLAGES[0], households=[*remaining, *surveyed(50)]
