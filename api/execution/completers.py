@@ -153,11 +153,14 @@ class Abstract:
 
 
 class ListOf:
-    __slots__ = ("inner", "item_type")
+    __slots__ = ("inner", "item_type", "object_type")
 
     def __init__(self, inner: Completer, item_type: GraphQLOutputType) -> None:
         self.inner = inner
         self.item_type = item_type
+        target = inner.inner if isinstance(inner, NonNull) else inner
+        self.object_type = target.type if isinstance(target, Object) else None
+        """Items of an object type complete as NonNull and Object would have them."""
 
     def complete(
         self,
@@ -178,7 +181,7 @@ class ListOf:
             )
             raise GraphQLError(msg)
         is_awaitable = ex.is_awaitable
-        inner = self.inner
+        inner, object_type = self.inner, self.object_type
         flat = plan.flat or _leaf_only(plan, inner)
         retry = flat is None  # the first item plans the fields: look again after it
         completed: list[Any] = []
@@ -198,7 +201,15 @@ class ListOf:
                 waiting.append(index)
                 continue
             try:
-                value = inner.complete(ex, plan, info, item_path, item)
+                if (
+                    object_type is None
+                    or item is None
+                    or item is Undefined
+                    or isinstance(item, Exception)
+                ):
+                    value = inner.complete(ex, plan, info, item_path, item)
+                else:
+                    value = ex.complete_object(object_type, plan, info, item_path, item)
             except Exception as raw:
                 ex.handle_field_error(raw, self.item_type, plan.details, item_path)
                 value = None

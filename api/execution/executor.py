@@ -23,7 +23,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, collect_fields, collect_subfields
 from graphql.execution.executor import invalid_return_type_error
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import Path, gather_with_cancel
+from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.info import Info as StrawberryInfo
@@ -220,7 +220,14 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 result = resolve(source, info, **self._coerced(plan))
             if type(result) not in SYNC and self.is_awaitable(result):
                 return self._complete_later(plan, info, here, result)
-            completed = plan.completer.complete(self, plan, info, here, result)
+            if result is None or result is Undefined or isinstance(result, Exception):
+                completed = plan.completer.complete(self, plan, info, here, result)
+            elif plan.serialize is not None:  # a leaf: what NonNull and Leaf would give
+                completed = plan.serialize(result)
+            elif plan.object_type is not None:  # an object: what NonNull and Object would
+                completed = self.complete_object(plan.object_type, plan, info, here, result)
+            else:
+                completed = plan.completer.complete(self, plan, info, here, result)
             if type(completed) not in SYNC and self.is_awaitable(completed):
                 return self._guard(plan, here, completed)
         except Exception as raw:
@@ -318,7 +325,10 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 return later()
             if not matches:
                 raise invalid_return_type_error(runtime_type, result, plan.details)
-        return self._sub_fields(runtime_type, plan, path, result)
+        children = plan.children.get(runtime_type.name)
+        if children is None:
+            return self._sub_fields(runtime_type, plan, path, result)
+        return self.execute_plans(runtime_type, children, result, path)
 
     def _sub_fields(
         self, runtime_type: GraphQLObjectType, plan: FieldPlan, path: Path, result: Any

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum, EnumMeta, auto
 from typing import TYPE_CHECKING, Any
 
@@ -49,12 +51,14 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails
 from graphql.language import FragmentDefinitionNode
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.types.base_scalars import isoformat
 from strawberry.types.field import StrawberryField
 
 if TYPE_CHECKING:
     from api.execution.completers import Completer
 
 INTROSPECTION = frozenset({"__schema", "__type"})
+_ISO_TYPES = frozenset({datetime, date})
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
@@ -86,7 +90,8 @@ class FieldPlan:
     strawberry_field: StrawberryField | None
     attribute: str = ""
     serialize: Callable[[Any], Any] | None = None
-    """For LEAF_ATTRIBUTE: the leaf's serializer, with identity fast paths."""
+    """For LEAF_ATTRIBUTE, and RESOLVER returning a leaf: the leaf's serializer, with
+    identity fast paths (the completer chain is skipped for them)."""
     non_null: bool = False
     has_arguments: bool = False
     call: Callable[..., Any] | None = None
@@ -103,6 +108,9 @@ class FieldPlan:
     constant_arguments: dict[str, Any] | None = None
     """For RESOLVER with literal arguments: the converted arguments, once they are known
     to be immutable values (they are then converted once, not once per request)."""
+    object_type: GraphQLObjectType | None = None
+    """For ATTRIBUTE and RESOLVER returning an object (not a list): its type, completed
+    without the completer chain."""
     children: dict[str, list[FieldPlan]] = field(default_factory=dict)
     flat: Any = None
     """For a list of objects whose fields are all plain leaves: what completers._flat_row
@@ -231,10 +239,13 @@ def field_plan(
     if plan.mode in (Mode.LEAF_ATTRIBUTE, Mode.ATTRIBUTE):
         assert strawberry_field is not None
         plan.attribute = strawberry_field.python_name
-    if plan.mode is Mode.LEAF_ATTRIBUTE:
+    leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    if plan.mode in (Mode.LEAF_ATTRIBUTE, Mode.RESOLVER) and is_leaf_type(leaf):
         plan.non_null = is_non_null_type(return_type)
-        leaf = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
         plan.serialize = leaf_serializer(leaf)
+    if plan.mode in (Mode.ATTRIBUTE, Mode.RESOLVER) and isinstance(leaf, GraphQLObjectType):
+        plan.object_type = leaf
+        plan.non_null = is_non_null_type(return_type)
     return plan
 
 
@@ -351,6 +362,19 @@ def _serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
 
         IDENTITY_FOR[boolean] = bool
         return boolean
+
+    if leaf.serialize is isoformat:  # Strawberry's DateTime and Date
+
+        def iso(value: Any) -> Any:
+            return value.isoformat() if type(value) in _ISO_TYPES else complete(leaf, value)
+
+        return iso
+    if leaf.serialize is str:  # Strawberry's Decimal
+
+        def text(value: Any) -> Any:
+            return str(value) if type(value) is Decimal else complete(leaf, value)
+
+        return text
 
     members = getattr(leaf, "wrapped_cls", None)
     if isinstance(members, EnumMeta):
