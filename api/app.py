@@ -22,6 +22,7 @@ from api.auth.tokens import ProductionVerifier, RememberedTokens, verify_dev_tok
 from api.authz.enforcer import Authorizer
 from api.authz.watch import PolicyWatch, asyncpg_dsn
 from api.config import Settings, get_settings
+from api.db.division_cache import DivisionCache
 from api.db.session import create_engine, read_session_factory, session_factory
 from api.documents.routes import notice_html, notice_pdf
 from api.domain.roles import Principal
@@ -71,6 +72,7 @@ class TuopinGraphQL(GraphQL[Context, None]):
             plain_http_webhooks=state.introspection,
             shared_reads=state.shared_reads,
             planned=state.planned,
+            divisions=state.divisions,
         )
         request.scope.setdefault("state", {})[_CONTEXT] = context
         if principal is not None:
@@ -115,6 +117,7 @@ def create_app(
         app.state.policy = policy
         app.state.book = procedures
         app.state.authorizer = Authorizer()
+        app.state.divisions = DivisionCache()  # trusted only while the watch listens
         app.state.clock = clock
         # PDFs render in worker threads, two at a time: each is CPU-bound for a while.
         app.state.pdf_renders = anyio.CapacityLimiter(2)
@@ -124,7 +127,11 @@ def create_app(
             gc_tuning.tune()
         watch = None
         if engine.dialect.name == "postgresql":
-            watch = PolicyWatch(asyncpg_dsn(settings.database_url), app.state.authorizer)
+            watch = PolicyWatch(
+                asyncpg_dsn(settings.database_url),
+                app.state.authorizer,
+                divisions=app.state.divisions,
+            )
             await watch.start()
         try:
             yield

@@ -13,6 +13,10 @@ itself until then. Writes do not depend on the watch: they check the stored vers
 their own transaction (``access.recorded``). The watch also checks the stored version
 every ``recheck_seconds``, and a lost connection makes every request read it again until
 the watch listens again.
+
+The same connection listens for changes of the administrative units (``tuopin_divisions``,
+migration 0012) and empties the process's DivisionCache on each; the cache is trusted
+only while the watch listens (api/db/division_cache.py).
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from api.authz.enforcer import Authorizer
+from api.db.division_cache import DivisionCache
 
 POLICY_CHANNEL = "tuopin_policy"
+DIVISIONS_CHANNEL = "tuopin_divisions"
 APPLICATION_NAME = "tuopin-policy-watch"
 """The watch's connection, as pg_stat_activity shows it."""
 _VERSION_SQL = "SELECT version FROM policy_state WHERE id = 1"
@@ -40,9 +46,17 @@ def asyncpg_dsn(database_url: str) -> str:
 
 
 class PolicyWatch:
-    def __init__(self, dsn: str, authorizer: Authorizer, *, recheck_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        authorizer: Authorizer,
+        *,
+        divisions: DivisionCache | None = None,
+        recheck_seconds: float = 10.0,
+    ) -> None:
         self._dsn = dsn
         self._authorizer = authorizer
+        self._divisions = divisions
         self._recheck = recheck_seconds
         self._task: asyncio.Task[None] | None = None
         self._connection: asyncpg.Connection | None = None
@@ -55,7 +69,7 @@ class PolicyWatch:
         self._task = asyncio.create_task(self._run(), name="tuopin-policy-watch")
 
     async def stop(self) -> None:
-        self._authorizer.watched = False
+        self._unwatched()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -69,8 +83,12 @@ class PolicyWatch:
         self._lost.clear()
         connection.add_termination_listener(self._on_lost)
         await connection.add_listener(POLICY_CHANNEL, self._on_notify)
+        if self._divisions is not None:
+            await connection.add_listener(DIVISIONS_CHANNEL, self._on_divisions)
         self._connection = connection
         await self._check()  # after LISTEN: no change can fall between the two
+        if self._divisions is not None:
+            self._divisions.watch(True)  # emptied: units read before LISTEN are not kept
 
     async def _check(self) -> None:
         assert self._connection is not None
@@ -84,15 +102,24 @@ class PolicyWatch:
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         self._trust(int(payload))
 
+    def _on_divisions(self, _connection: Any, _pid: int, _channel: str, _payload: str) -> None:
+        assert self._divisions is not None
+        self._divisions.changed()
+
     def _on_lost(self, _connection: Any) -> None:
-        self._authorizer.watched = False
+        self._unwatched()
         self._lost.set()
+
+    def _unwatched(self) -> None:
+        self._authorizer.watched = False
+        if self._divisions is not None:
+            self._divisions.watch(False)
 
     async def _run(self) -> None:
         delay = 1.0
         while True:
             if self._connection is None or self._connection.is_closed():
-                self._authorizer.watched = False
+                self._unwatched()
                 try:
                     await self._connect()
                     delay = 1.0
@@ -110,7 +137,7 @@ class PolicyWatch:
                 await self._check()
             except (OSError, asyncpg.PostgresError) as exc:
                 log.warning("policy watch: check failed (%s)", exc)
-                self._authorizer.watched = False
+                self._unwatched()
                 await self._close()
 
     async def _close(self) -> None:

@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.relay.utils import to_base64
 
 from api.authz.enforcer import Authorizer
+from api.db.division_cache import DivisionCache
 from api.db.models import Assessment as AssessmentRow
 from api.db.models import (
     AuditEvent,
@@ -75,6 +76,9 @@ class Context:
     """Registry number -> household fetched with a list of applications."""
     planned: bool = True
     """Whether operations run on their plans (api/execution); False: graphql-core alone."""
+    divisions: DivisionCache = field(default_factory=DivisionCache)
+    """The process's units by code (api/db/division_cache.py); a fresh one is never
+    watched, so it keeps nothing."""
     shared_reads: bool = False
     """Whether the request's reads share one session (read sessions in autocommit, as on
     PostgreSQL: each statement sees what is committed, so sharing changes no answer)."""
@@ -222,7 +226,14 @@ class Loaders:
         return self._tallies[year]
 
     async def _jurisdictions(self, codes: Sequence[str]) -> list[JurisdictionView | None]:
-        found = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, codes))
+        cache = self._context.divisions
+        generation = cache.generation
+        found = cache.known(codes)
+        missing = [code for code in codes if code not in found]
+        if missing:
+            read = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, missing))
+            cache.keep(list(read.values()), generation)
+            found.update(read)
         return [found.get(code) for code in codes]
 
     async def _notices(self, keys: Sequence[NoticeKey]) -> list[Notice | None]:
