@@ -46,16 +46,18 @@ class LazyInfo(StrawberryInfo[Any, Any]):
     selected fields, variables, ...) builds the very object graphql-core would pass.
     """
 
-    def __init__(self, executor: PlannedExecutor, plan: FieldPlan, path: Path) -> None:
-        # Not the dataclass __init__: _raw_info is left unset until asked for.
+    def __init__(self, executor: PlannedExecutor, plan: FieldPlan, parent: Path | None) -> None:
+        # Not the dataclass __init__: _raw_info is left unset until asked for, and the
+        # field's path (``parent`` and the plan's key) is made only then.
         self._field = cast("Any", plan.strawberry_field)
-        self._lazy = (executor, plan, path)
+        self._lazy = (executor, plan, parent)
 
     def __getattr__(self, name: str) -> Any:
         if name != "_raw_info":
             # As for a Strawberry Info: the same message, should an error show it.
             raise AttributeError(f"'Info' object has no attribute '{name}'")
-        executor, plan, path = self._lazy
+        executor, plan, parent = self._lazy
+        path = Path(parent, plan.key, plan.parent_type.name)
         raw = executor.build_resolve_info(plan.field_def, plan.nodes, plan.parent_type, path)
         self._raw_info = raw
         return raw
@@ -157,6 +159,11 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 mode = plan.mode
                 if mode is Mode.LEAF_ATTRIBUTE:
                     results[plan.key] = self._leaf_attribute(parent_type, plan, source, path)
+                elif plan.quick:
+                    value = self._leaf_resolver(plan, source, path)
+                    results[plan.key] = value
+                    if type(value) not in SYNC and self.is_awaitable(value):
+                        waiting.append(plan.key)
                 elif mode is Mode.TYPENAME:
                     results[plan.key] = parent_type.name
                 else:
@@ -197,6 +204,31 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             here = Path(path, plan.key, parent_type.name)
             self.handle_field_error(raw, plan.return_type, plan.details, here)
             return None
+
+    def _leaf_resolver(self, plan: FieldPlan, source: Any, path: Path | None) -> Any:
+        """``execute_plan`` for a ``quick`` plan: a resolver of a leaf whose arguments are
+        the same for every request, given a LazyInfo; the field's path is made only for
+        an error or an awaitable result."""
+        assert plan.call is not None
+        assert plan.constant_arguments is not None
+        try:
+            kwargs = dict(plan.constant_arguments)
+            for name in plan.source_names:
+                kwargs[name] = source
+            if plan.info_name is not None:
+                kwargs[plan.info_name] = LazyInfo(self, plan, path)
+            result = plan.call(source, **kwargs) if plan.passes_self else plan.call(**kwargs)
+            if type(result) in SYNC or not self.is_awaitable(result):
+                if result is None or result is Undefined or isinstance(result, Exception):
+                    here = Path(path, plan.key, plan.parent_type.name)
+                    return plan.completer.complete(self, plan, None, here, result)
+                assert plan.serialize is not None
+                return plan.serialize(result)
+        except Exception as raw:
+            here = Path(path, plan.key, plan.parent_type.name)
+            self.handle_field_error(raw, plan.return_type, plan.details, here)
+            return None
+        return self._complete_later(plan, None, Path(path, plan.key, plan.parent_type.name), result)
 
     def execute_plan(
         self, parent_type: GraphQLObjectType, plan: FieldPlan, source: Any, path: Path | None
@@ -279,7 +311,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             converted = self._arguments.get(id(plan))
         if converted is None:
             if strawberry_info is None:
-                strawberry_info = LazyInfo(self, plan, path)
+                strawberry_info = LazyInfo(self, plan, path.prev)
             converted = convert_arguments(
                 self._coerced(plan),
                 field.arguments,
@@ -290,12 +322,14 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             self._arguments[id(plan)] = converted
             if plan.literal_arguments and all(type(v) in _IMMUTABLE for v in converted.values()):
                 plan.constant_arguments = converted  # the same for every request
+                # A leaf's resolver given a LazyInfo: called straight from execute_plans.
+                plan.quick = plan.serialize is not None and self._lazy_info
         kwargs = dict(converted)
         for name in plan.source_names:
             kwargs[name] = source
         if plan.info_name is not None:
             if strawberry_info is None:
-                strawberry_info = LazyInfo(self, plan, path)
+                strawberry_info = LazyInfo(self, plan, path.prev)
             kwargs[plan.info_name] = strawberry_info
         if plan.passes_self:
             return plan.call(source, **kwargs)

@@ -108,6 +108,9 @@ class FieldPlan:
     constant_arguments: dict[str, Any] | None = None
     """For RESOLVER with literal arguments: the converted arguments, once they are known
     to be immutable values (they are then converted once, not once per request)."""
+    quick: bool = False
+    """For RESOLVER of a leaf with constant arguments, once they are known: completed by
+    ``PlannedExecutor._leaf_resolver`` without a path or the completer chain."""
     object_type: GraphQLObjectType | None = None
     """For ATTRIBUTE and RESOLVER returning an object (not a list): its type, completed
     without the completer chain."""
