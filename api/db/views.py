@@ -34,10 +34,12 @@ from api.domain.register import (
 
 def values_of(row: object) -> Mapping[str, Any]:
     """A row's values by name, for reading many of them: a ``Row``'s mapping (reading
-    a Row's attribute costs a Python call each, several times a mapping lookup), or a
-    mapped object's attributes."""
+    a Row's attribute costs a Python call each, several times a mapping lookup), a
+    named tuple's dict, or a mapped object's attributes."""
     if isinstance(row, Row):
         return cast("Mapping[str, Any]", row._mapping)
+    if isinstance(row, tuple):  # a named tuple (api/db/direct.py)
+        return dict(zip(row._fields, row, strict=True))  # type: ignore[attr-defined]
     return _Attributes(row)
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from api.db import direct
 from api.db.models import (
     AuditEvent,
     Evidence,
@@ -368,7 +369,7 @@ async def records_for(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, list[StageRecordView]]:
     """Each application's history, oldest first, as rows (no ORM instances: api/db/views.py)."""
-    rows = await session.execute(_records(arrays(session)), {"ids": list(ids)})
+    rows = await direct.rows(session, _records(arrays(session)), {"ids": list(ids)})
     grouped: dict[int, list[StageRecordView]] = {i: [] for i in ids}
     for row in rows:
         grouped[row.application_id].append(row)
@@ -515,7 +516,7 @@ async def waiting_on(
     if not stages:
         return []
     statement = _waiting_on(scope_shape(scope), tuple(stages), households)
-    rows = await session.execute(statement, {"first": first} | scope_values(scope))
+    rows = await direct.rows(session, statement, {"first": first} | scope_values(scope))
     if not households:
         return [(row, None) for row in rows]
     return [

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import direct
 from api.db.models import Assessment, Household, IncomeRecord, Jurisdiction, Member
 from api.db.repositories.scoping import (
     ScopeShape,
@@ -167,8 +168,7 @@ async def page(
         values["after_code"], values["after_id"] = after
     if figures_year is not None:
         values["year"] = figures_year
-    rows = await session.execute(query, values)
-    return cast("list[PageRow]", rows.all())
+    return cast("list[PageRow]", list(await direct.rows(session, query, values)))
 
 
 @shaped
@@ -184,8 +184,10 @@ async def by_ids(
     session: AsyncSession, ids: Sequence[int], *, scope: Scope
 ) -> dict[int, HouseholdView]:
     """Households by id, as rows (api/db/views.py)."""
-    rows = await session.execute(
-        _by_ids(scope_shape(scope), arrays(session)), {"ids": list(ids)} | scope_values(scope)
+    rows = await direct.rows(
+        session,
+        _by_ids(scope_shape(scope), arrays(session)),
+        {"ids": list(ids)} | scope_values(scope),
     )
     return {row.id: row for row in rows}
 
@@ -263,7 +265,8 @@ async def by_ids_with_units(
     jurisdictions a household's fields ask for; with ``members``, also each found
     household's members (in id order), as ``members_of`` gives them (otherwise the
     third dict is empty)."""
-    rows = await session.execute(
+    rows = await direct.rows(
+        session,
         _by_ids_with_units(scope_shape(scope), arrays(session), members),
         {"ids": list(ids)} | scope_values(scope),
     )
@@ -300,7 +303,8 @@ async def by_registry_nos(
     session: AsyncSession, keys: Sequence[str], *, scope: Scope
 ) -> dict[str, HouseholdView]:
     """Households by registry number, as rows (no ORM instances: api/db/views.py)."""
-    rows = await session.execute(
+    rows = await direct.rows(
+        session,
         _by_registry_nos(scope_shape(scope), arrays(session)),
         {"keys": list(keys)} | scope_values(scope),
     )
@@ -398,7 +402,7 @@ def _members(array: bool) -> Select[Any]:
 
 async def members_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[MemberView]]:
     """Each household's members, as rows (api/db/views.py), in id order."""
-    rows = await session.execute(_members(arrays(session)), {"ids": list(ids)})
+    rows = await direct.rows(session, _members(arrays(session)), {"ids": list(ids)})
     grouped: dict[int, list[MemberView]] = {hid: [] for hid in ids}
     for row in rows:
         grouped[row.household_id].append(row)

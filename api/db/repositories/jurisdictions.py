@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import direct
 from api.db.models import (
     CountyDesignationRow,
     ExitPlan,
@@ -28,7 +29,7 @@ def _by_codes(array: bool) -> Select[Any]:
 
 async def by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, JurisdictionView]:
     """Units by code, as rows (api/db/views.py)."""
-    rows = await session.execute(_by_codes(arrays(session)), {"codes": list(codes)})
+    rows = await direct.rows(session, _by_codes(arrays(session)), {"codes": list(codes)})
     return {row.code: row for row in rows}
 
 
