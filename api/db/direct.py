@@ -7,7 +7,8 @@ adaptor, result metadata) cost some 0.12 ms per statement, as much as the server
 for a page of 50 households with their figures. ``rows`` takes it only for a read
 session in autocommit on PostgreSQL (no transaction the adaptor would first have to
 begin) and for a statement compiled once for all requests (no expanding or
-literal-execute parameters); anything else is ``session.execute``. A statement is
+literal-execute parameters), and while nothing logs or listens for statements (echo,
+cursor events); anything else is ``session.execute``. A statement is
 compiled once per process, by identity: pass the shaped statements repositories keep
 (api/db/shapes.py), never one built per request.
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import types as sqltypes
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -135,6 +136,15 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled | None:
     )
 
 
+def _observed(connection: Connection) -> bool:
+    """Whether statements are logged (echo) or listened for (cursor events): they are
+    then run where the log and the listeners see them."""
+    dispatch = connection.dispatch
+    return bool(
+        connection.engine.echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute
+    )
+
+
 async def rows(
     session: AsyncSession, statement: Select[Any], values: Mapping[str, Any]
 ) -> Sequence[Any]:
@@ -142,7 +152,7 @@ async def rows(
     connection = await session.connection()
     dialect = connection.dialect
     compiled = _compiled(statement, dialect) if dialect.name == "postgresql" else None
-    if compiled is not None:
+    if compiled is not None and not _observed(connection.sync_connection):  # type: ignore[arg-type]
         pooled = await connection.get_raw_connection()
         if getattr(pooled.dbapi_connection, "autocommit", False):
             driver = pooled.driver_connection

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 
@@ -182,3 +182,21 @@ async def test_an_expanding_list_goes_through_sqlalchemy(engine: AsyncEngine) ->
         rows = await direct.rows(session, statement, {})
     assert sorted(row.code for row in rows) == [COUNTY, VILLAGE]
     assert type(rows[0]).__module__.startswith("sqlalchemy")
+
+
+async def test_statements_listened_for_go_through_sqlalchemy(engine: AsyncEngine) -> None:
+    """Statement listeners (and echo) see every statement: direct reads step aside."""
+    seen: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    statement = jurisdiction_repo._by_codes(engine.dialect.name == "postgresql")
+    event.listen(engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        async with read_session_factory(engine)() as session:
+            rows = await direct.rows(session, statement, {"codes": [COUNTY]})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", listen)
+    assert [row.code for row in rows] == [COUNTY]
+    assert any("FROM jurisdictions" in s for s in seen)
