@@ -50,6 +50,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetails
 from graphql.language import FragmentDefinitionNode
+from strawberry.relay import GlobalID
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema.types.base_scalars import isoformat
 from strawberry.types.field import StrawberryField
@@ -343,13 +344,23 @@ def _serializer(leaf: GraphQLOutputType) -> Callable[[Any], Any]:
     assert isinstance(leaf, GraphQLLeafType)
     complete = Executor.complete_leaf_value
 
-    if leaf is GraphQLString or leaf is GraphQLID:
+    if leaf is GraphQLString:
 
         def string(value: Any) -> Any:
             return value if type(value) is str else complete(leaf, value)
 
         IDENTITY_FOR[string] = str
         return string
+    if leaf is GraphQLID:
+
+        def identifier(value: Any) -> Any:
+            if type(value) is str:
+                return value
+            # graphql-core's serialize_id gives str() of anything not builtin: a relay id.
+            return str(value) if type(value) is GlobalID else complete(leaf, value)
+
+        IDENTITY_FOR[identifier] = str
+        return identifier
     if leaf is GraphQLInt:
 
         def integer(value: Any) -> Any:
