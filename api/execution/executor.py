@@ -66,6 +66,15 @@ class LazyInfo(StrawberryInfo[Any, Any]):
     def context(self) -> Any:
         return self._lazy[0].context_value
 
+    @property
+    def path(self) -> Path:
+        # The resolve info's path, without building the rest of it (a relay id asks for
+        # the path's type name).
+        if "_raw_info" in self.__dict__:
+            return self._raw_info.path
+        _, plan, parent = self._lazy
+        return Path(parent, plan.key, plan.parent_type.name)
+
 
 class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     """Runs planned operations; defers to graphql-core for the rest."""
