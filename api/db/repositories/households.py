@@ -174,7 +174,7 @@ async def page(
 @shaped
 def _by_ids(scope: ScopeShape, array: bool) -> Select[Any]:
     table = Household.__table__
-    return select(table).where(
+    return select(*view_columns()).where(
         keys_in(table.c.id, "ids", BigInteger(), array=array),
         in_scope_bound(table.c.village_code, scope),
     )
@@ -293,7 +293,7 @@ async def by_ids_with_units(
 @shaped
 def _by_registry_nos(scope: ScopeShape, array: bool) -> Select[Any]:
     table = Household.__table__
-    return select(table).where(
+    return select(*view_columns()).where(
         keys_in(table.c.registry_no, "keys", String(), array=array),
         in_scope_bound(table.c.village_code, scope),
     )
