@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Select,
+    SQLColumnExpression,
     Table,
     and_,
     bindparam,
@@ -141,7 +142,7 @@ def _for_step_query(ranges: int, everything: bool) -> Select[Any]:
             and_(
                 Evidence.application_id == ExitApplication.id,
                 Evidence.stage_record_id == StageRecord.id,
-                StageRecord.action.in_(ATTACHING_ACTIONS),
+                _one_of(StageRecord.action, ATTACHING_ACTIONS),
             ),
         )
         .where(ExitApplication.id == bindparam("application_id"), visible)
@@ -446,7 +447,7 @@ WaitingStage = tuple[str, str, str, tuple[str, ...] | None, bool]
 """(procedure code, subject kind, stage, designations, designations_excluded)."""
 
 
-def _one_of(column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
+def _one_of(column: SQLColumnExpression[Any], values: Sequence[str]) -> ColumnElement[bool]:
     """``column IN (values)`` as plain comparisons: an IN list is an expanding parameter,
     re-rendered into the SQL on every execution."""
     return or_(*(column == value for value in values))
