@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.applications import Starlette
 
 from api.app import create_app
 from api.auth.tokens import issue_dev_token
@@ -116,6 +117,14 @@ def own_settings(url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings
     return Settings(
         database_url=url, state_dir=tmp_path_factory.mktemp("s"), dev_signing_key=SecretStr(KEY)
     )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    """An app of its own, its lifespan entered (its watch listening, on PostgreSQL)."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
 
 
 @pytest.fixture(scope="session")

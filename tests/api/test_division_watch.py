@@ -4,28 +4,18 @@ a unit renamed elsewhere reads renamed here within moments; on SQLite, at once."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
-import pytest
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from api.app import create_app
 from api.authz.watch import asyncpg_dsn
 from api.config import Settings
 from api.db.session import create_engine
 
 UNIT = "230231101"
 QUERY = "query($code: String!) { jurisdiction(code: $code) { name } }"
-
-
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Starlette]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
 
 
 async def _name(app: Starlette) -> str:

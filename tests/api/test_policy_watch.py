@@ -4,18 +4,15 @@ request), by a version read per request elsewhere. A revoked holding reads as th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 
-from api.app import create_app
 from api.auth.tokens import issue_dev_token
 from api.authz.enforcer import Authorizer
 from api.authz.watch import APPLICATION_NAME, PolicyWatch, asyncpg_dsn
@@ -28,13 +25,6 @@ from tests.api.conftest import KEY, token_for
 
 VIEWER = "{ viewer { role } }"
 UNIT = "230231101"
-
-
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Starlette]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        yield app
 
 
 async def _ask(app: Starlette, token: str) -> Any:
