@@ -16,7 +16,8 @@ the watch listens again.
 
 The same connection listens for changes of the administrative units (``tuopin_divisions``,
 migration 0012) and empties the process's DivisionCache on each; the cache is trusted
-only while the watch listens (api/db/division_cache.py).
+only while the watch listens and, as each check confirms, the trigger that notifies is
+in place and enabled ALWAYS (api/db/division_cache.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ DIVISIONS_CHANNEL = "tuopin_divisions"
 APPLICATION_NAME = "tuopin-policy-watch"
 """The watch's connection, as pg_stat_activity shows it."""
 _VERSION_SQL = "SELECT version FROM policy_state WHERE id = 1"
+_TRIGGER_SQL = (
+    "SELECT tgenabled = 'A' FROM pg_trigger "
+    "WHERE tgname = 'jurisdictions_notify' AND tgrelid = to_regclass('jurisdictions')"
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +92,18 @@ class PolicyWatch:
             await connection.add_listener(DIVISIONS_CHANNEL, self._on_divisions)
         self._connection = connection
         await self._check()  # after LISTEN: no change can fall between the two
-        if self._divisions is not None:
-            self._divisions.watch(True)  # emptied: units read before LISTEN are not kept
 
     async def _check(self) -> None:
         assert self._connection is not None
         version = await self._connection.fetchval(_VERSION_SQL)
         self._trust(int(version or 0))
+        if self._divisions is not None:
+            # Units are trusted only while every change of them notifies: the trigger
+            # may be missing (a database not migrated yet), disabled, or not fire for a
+            # replica's writes unless enabled ALWAYS.
+            notifying = await self._connection.fetchval(_TRIGGER_SQL) is True
+            if notifying is not self._divisions.watched:
+                self._divisions.watch(notifying)  # emptied either way
 
     def _trust(self, version: int) -> None:
         self._authorizer.sync(version)

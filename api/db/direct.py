@@ -12,13 +12,17 @@ cursor events); anything else is ``session.execute``. A statement is
 compiled once per process, by identity: pass the shaped statements repositories keep
 (api/db/shapes.py), never one built per request.
 
-A failed statement whose connection is gone invalidates it, as SQLAlchemy would, so the
-pool does not hand it out again.
+A statement cancelled midway, or whose connection is gone, invalidates the connection
+(a lost one also dates the rest of the pool), as SQLAlchemy would, so the pool does not
+hand it out again. The driver connection is used without the SQLAlchemy adaptor's
+execution lock: a request's reads already take turns on their session
+(``Context.read``), and a session is never used by two tasks at once.
 """
 
 from __future__ import annotations
 
 import keyword
+import logging
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
 
 Processor = Callable[[Any], Any]
@@ -94,15 +98,21 @@ def _result_processor(type_: Any, dialect: Dialect, oid: int) -> Processor | Non
     return process
 
 
-_COMPILED: dict[int, tuple[Select[Any], _Compiled | None]] = {}
+_COMPILED: dict[tuple[int, int], tuple[Select[Any], Dialect, _Compiled | None]] = {}
+MAX_COMPILED = 1_024
+"""Statements kept compiled; past this (shaped statements are a few hundred at most, but
+a caller might build one per request) the cache starts again from empty."""
 
 
 def _compiled(statement: Select[Any], dialect: Dialect) -> _Compiled | None:
-    found = _COMPILED.get(id(statement))
-    if found is not None and found[0] is statement:
-        return found[1]
+    key = (id(statement), id(dialect))
+    found = _COMPILED.get(key)
+    if found is not None and found[0] is statement and found[1] is dialect:
+        return found[2]
     compiled = _compile(statement, dialect)
-    _COMPILED[id(statement)] = (statement, compiled)  # keeps it alive: ids stay unique
+    if len(_COMPILED) >= MAX_COMPILED:
+        _COMPILED.clear()
+    _COMPILED[key] = (statement, dialect, compiled)  # keeps both alive: ids stay unique
     return compiled
 
 
@@ -137,12 +147,31 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled | None:
 
 
 def _observed(connection: Connection) -> bool:
-    """Whether statements are logged (echo) or listened for (cursor events): they are
-    then run where the log and the listeners see them."""
+    """Whether statements are logged (echo, or the ``sqlalchemy.engine`` logger at INFO)
+    or listened for (execute and cursor events): they then run where the log and the
+    listeners see them."""
     dispatch = connection.dispatch
     return bool(
-        connection.engine.echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute
+        connection.engine.logger.isEnabledFor(logging.INFO)
+        or dispatch.before_execute
+        or dispatch.after_execute
+        or dispatch.before_cursor_execute
+        or dispatch.after_cursor_execute
     )
+
+
+async def _invalidate(connection: AsyncConnection, pooled: Any, exc: BaseException) -> None:
+    sync = connection.sync_connection
+    assert sync is not None
+    error = exc if isinstance(exc, Exception) else None
+    if _driver_lost(pooled):
+        sync.engine.pool._invalidate(pooled, error)  # what SQLAlchemy does on a disconnect
+    await connection.invalidate(error)
+
+
+def _driver_lost(pooled: Any) -> bool:
+    driver = pooled.driver_connection
+    return driver is None or bool(driver.is_closed())
 
 
 async def rows(
@@ -162,9 +191,11 @@ async def rows(
                     prepared = await driver.prepare(compiled.sql)
                     compiled.learn([a.type.oid for a in prepared.get_attributes()], dialect)
                 records = await driver.fetch(compiled.sql, *compiled.arguments(values))
-            except Exception:
-                if driver.is_closed():
-                    await connection.invalidate()
+            except BaseException as exc:
+                # As SQLAlchemy does: a statement cancelled midway leaves the connection
+                # in doubt, and a lost one dates every connection made before it.
+                if not isinstance(exc, Exception) or driver.is_closed():
+                    await _invalidate(connection, pooled, exc)
                 raise
             return compiled.rows(records)
     result = await session.execute(statement, values)

@@ -6,7 +6,8 @@ Create Date: 2026-12-01 11:00:00+00:00
 
 Every statement that changes ``jurisdictions`` (INSERT, UPDATE, DELETE, TRUNCATE, COPY),
 by the application or by hand, is announced on the ``tuopin_divisions`` channel at commit;
-each process then empties its cache of units (api/db/division_cache.py). PostgreSQL only:
+each process then empties its cache of units (api/db/division_cache.py), which it trusts
+only while this trigger is there and enabled ALWAYS. PostgreSQL only:
 SQLite has no notifications, and there units are always read from the table.
 """
 
@@ -33,6 +34,9 @@ def upgrade() -> None:
         "CREATE TRIGGER jurisdictions_notify AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
         "ON jurisdictions FOR EACH STATEMENT EXECUTE FUNCTION jurisdictions_notify()"
     )
+    # Fires for a replica's writes too (session_replication_role = replica, as
+    # pg_restore --disable-triggers and logical replication apply them).
+    op.execute("ALTER TABLE jurisdictions ENABLE ALWAYS TRIGGER jurisdictions_notify")
 
 
 def downgrade() -> None:

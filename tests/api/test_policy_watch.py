@@ -127,7 +127,9 @@ async def _watch_pids(settings: Settings) -> set[int]:
     connection = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     try:
         rows = await connection.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = $1", APPLICATION_NAME
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1"
+            " AND datname = current_database()",
+            APPLICATION_NAME,
         )
         return {row["pid"] for row in rows}
     finally:

@@ -4,13 +4,16 @@ On SQLite, and in a transaction, ``direct.rows`` is ``session.execute``."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import Float, Integer, bindparam, event, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 
@@ -200,3 +203,46 @@ async def test_statements_listened_for_go_through_sqlalchemy(engine: AsyncEngine
         event.remove(engine.sync_engine, "before_cursor_execute", listen)
     assert [row.code for row in rows] == [COUNTY]
     assert any("FROM jurisdictions" in s for s in seen)
+
+
+async def test_a_failed_statement_keeps_a_sound_connection(engine: AsyncEngine) -> None:
+    statement = select((literal(1, Integer) / bindparam("zero", type_=Integer)).label("x"))
+    async with read_session_factory(engine)() as session:
+        if engine.dialect.name == "postgresql":
+            with pytest.raises(asyncpg.DivisionByZeroError):
+                await direct.rows(session, statement, {"zero": 0})
+        else:
+            assert (await direct.rows(session, statement, {"zero": 0}))[0].x is None  # SQLite
+        connection = await session.connection()
+        assert not connection.invalidated
+        assert [row.x for row in await direct.rows(session, statement, {"zero": 1})] == [1]
+
+
+async def test_a_cancelled_read_invalidates_its_connection(engine: AsyncEngine) -> None:
+    """Cancelled midway (a sibling field failed), the connection's state is in doubt:
+    it is not given back to the pool as it is."""
+    if engine.dialect.name != "postgresql":  # session.execute: SQLAlchemy's own handling
+        async with read_session_factory(engine)() as session:
+            rows = await direct.rows(session, select(literal(1).label("one")), {})
+        assert type(rows[0]).__module__.startswith("sqlalchemy")
+        return
+    statement = select(func.pg_sleep(bindparam("seconds", type_=Float)).label("slept"))
+    async with read_session_factory(engine)() as session:
+        connection = await session.connection()
+        task = asyncio.ensure_future(direct.rows(session, statement, {"seconds": 5.0}))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert connection.invalidated
+
+
+async def test_statements_logged_go_through_sqlalchemy(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    statement = jurisdiction_repo._by_codes(engine.dialect.name == "postgresql")
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"):
+        async with read_session_factory(engine)() as session:
+            rows = await direct.rows(session, statement, {"codes": [COUNTY]})
+    assert [row.code for row in rows] == [COUNTY]
+    assert any("FROM jurisdictions" in record.getMessage() for record in caplog.records)

@@ -449,7 +449,9 @@ WaitingStage = tuple[str, str, str, tuple[str, ...] | None, bool]
 
 def _one_of(column: SQLColumnExpression[Any], values: Sequence[str]) -> ColumnElement[bool]:
     """``column IN (values)`` as plain comparisons: an IN list is an expanding parameter,
-    re-rendered into the SQL on every execution."""
+    re-rendered into the SQL on every execution. No values: false, as ``IN ()``."""
+    if not values:
+        return false()
     return or_(*(column == value for value in values))
 
 

@@ -36,7 +36,7 @@ from api.db.repositories.scoping import (
 )
 from api.db.statements import arrays, keys_in, shaped
 from api.db.types import Money
-from api.db.views import HouseholdView, JurisdictionView, MemberView, values_of
+from api.db.views import HouseholdView, JurisdictionView, MemberView
 from api.domain.income import IncomeLine
 from api.domain.jurisdictions import Level, Scope
 from api.domain.register import (
@@ -275,17 +275,16 @@ async def by_ids_with_units(
     grouped: dict[int, list[MemberView]] = {}
     start = _HOUSEHOLD_WIDTH
     for row in rows:
-        values = values_of(row)
-        hid = values["id"]
+        hid = row.id
         if hid not in households:
             households[hid] = row
-            if values["village_unit_code"] is not None:
-                units[values["village_unit_code"]] = _Unit(*row[start : start + 4])
-            if values["county_unit_code"] is not None:
-                units[values["county_unit_code"]] = _Unit(*row[start + 4 : start + 8])
+            if row.village_unit_code is not None:
+                units[row.village_unit_code] = _Unit(*row[start : start + 4])
+            if row.county_unit_code is not None:
+                units[row.county_unit_code] = _Unit(*row[start + 4 : start + 8])
             if members:
                 grouped[hid] = []
-        if members and values["member_id"] is not None:
+        if members and row.member_id is not None:
             grouped[hid].append(_MemberRow(*row[start + 8 :]))
     return households, units, grouped
 
