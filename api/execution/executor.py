@@ -28,8 +28,17 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.info import Info as StrawberryInfo
 
+from api.execution.arguments import converter
 from api.execution.completers import SYNC
-from api.execution.plans import FieldPlan, Mode, OperationPlan, PlanCache, plannable, root_plan
+from api.execution.plans import (
+    UNPLANNED,
+    FieldPlan,
+    Mode,
+    OperationPlan,
+    PlanCache,
+    plannable,
+    root_plan,
+)
 
 PLANS = PlanCache()
 Info = GraphQLResolveInfo[Any]
@@ -319,15 +328,20 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         if converted is None:
             converted = self._arguments.get(id(plan))
         if converted is None:
-            if strawberry_info is None:
-                strawberry_info = LazyInfo(self, plan, path.prev)
-            converted = convert_arguments(
-                self._coerced(plan),
-                field.arguments,
-                scalar_registry=self._scalars,
-                config=self._config,
-                info=strawberry_info,
-            )
+            if plan.arguments is UNPLANNED:
+                plan.arguments = converter(field, self._config, self._scalars)
+            if plan.arguments is not None:
+                converted = plan.arguments(self._coerced(plan))
+            else:
+                if strawberry_info is None:
+                    strawberry_info = LazyInfo(self, plan, path.prev)
+                converted = convert_arguments(
+                    self._coerced(plan),
+                    field.arguments,
+                    scalar_registry=self._scalars,
+                    config=self._config,
+                    info=strawberry_info,
+                )
             self._arguments[id(plan)] = converted
             if plan.literal_arguments and all(type(v) in _IMMUTABLE for v in converted.values()):
                 plan.constant_arguments = converted  # the same for every request

@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from api.execution.completers import Completer
 
 INTROSPECTION = frozenset({"__schema", "__type"})
+UNPLANNED: Any = object()
+"""A FieldPlan's ``arguments`` before its first call."""
 _ISO_TYPES = frozenset({datetime, date})
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
@@ -109,6 +111,9 @@ class FieldPlan:
     constant_arguments: dict[str, Any] | None = None
     """For RESOLVER with literal arguments: the converted arguments, once they are known
     to be immutable values (they are then converted once, not once per request)."""
+    arguments: Any = UNPLANNED
+    """For RESOLVER: its arguments' conversion (api/execution/arguments.py), made on the
+    first call; None: Strawberry's convert_arguments."""
     quick: bool = False
     """For RESOLVER of a leaf with constant arguments, once they are known: completed by
     ``PlannedExecutor._leaf_resolver`` without a path or the completer chain."""
