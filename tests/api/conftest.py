@@ -151,21 +151,32 @@ def token_for(role: Role, jurisdiction: str) -> str:
 GraphQL = Callable[..., Any]
 
 
+async def answer(
+    client: httpx.AsyncClient,
+    reference: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any],
+    headers: dict[str, str],
+) -> dict[str, Any]:
+    """The response body to a query (status 200). A read is answered again by
+    graphql-core's executor (``reference``): planned execution must give the very same
+    data and errors."""
+    request = {"query": query, "variables": variables}
+    response = await client.post("/graphql", json=request, headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    if not query.lstrip().startswith("mutation"):
+        again = await reference.post("/graphql", json=request, headers=headers)
+        assert again.json() == body, "planned execution differs from graphql-core"
+    return body
+
+
 @pytest.fixture
 def gql(client: httpx.AsyncClient, reference_client: httpx.AsyncClient) -> GraphQL:
     async def run(
         query: str, *, as_: tuple[Role, str] | None = None, **variables: Any
     ) -> dict[str, Any]:
         headers = {} if as_ is None else {"Authorization": f"Bearer {token_for(*as_)}"}
-        request = {"query": query, "variables": variables}
-        response = await client.post("/graphql", json=request, headers=headers)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        if not query.lstrip().startswith("mutation"):
-            # Reads are answered again by graphql-core's executor: planned execution
-            # must give the very same data and errors.
-            reference = await reference_client.post("/graphql", json=request, headers=headers)
-            assert reference.json() == body, "planned execution differs from graphql-core"
-        return body
+        return await answer(client, reference_client, query, variables, headers)
 
     return run
