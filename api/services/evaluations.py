@@ -226,9 +226,11 @@ async def assignment_evaluation(
     found = await evaluation_repo.assignment(session, assignment_id)
     assert found is not None  # nothing deletes an assignment
     assignment, application = found
-    key = (application.id, application.subject_key)
-    evaluations = await county_evaluations(session, [key], bars=bars)
-    return next(e for e in evaluations[key] if e.assignment.id == assignment.id)
+    recorded = await evaluation_repo.for_applications(session, [application.id])
+    regions = await jurisdiction_repo.county_region_classes(session, [application.subject_key])
+    region = regions.get(application.subject_key, RegionClass.GENERAL)
+    mine = next(r for r in recorded[application.id] if r.assignment.id == assignment.id)
+    return _evaluated(mine, region, bars)
 
 
 async def county_evaluations(
@@ -245,17 +247,23 @@ async def county_evaluations(
     for application_id, county in keys:
         region = regions.get(county, RegionClass.GENERAL)
         found[(application_id, county)] = [
-            CountyEvaluation(
-                assignment=r.assignment,
-                region=region,
-                villages=r.villages,
-                result=evaluation.evaluate(
-                    [_sampled(v) for v in r.villages], region=region, bars=bars
-                ),
-            )
-            for r in recorded[application_id]
+            _evaluated(r, region, bars) for r in recorded[application_id]
         ]
     return found
+
+
+def _evaluated(
+    recorded: evaluation_repo.Recorded, region: RegionClass, bars: evaluation.EvaluationBars
+) -> CountyEvaluation:
+    """One assignment's evaluation: only its own samples are judged."""
+    return CountyEvaluation(
+        assignment=recorded.assignment,
+        region=region,
+        villages=recorded.villages,
+        result=evaluation.evaluate(
+            [_sampled(v) for v in recorded.villages], region=region, bars=bars
+        ),
+    )
 
 
 def _sampled(sample: VillageSample) -> evaluation.SampledVillage:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import (
@@ -36,27 +36,28 @@ async def assigned(
     session: AsyncSession, application_id: int, *, evaluator: str
 ) -> tuple[EvaluationAssignment, ExitApplication] | None:
     """The evaluator's assignment to the application, and the application; None if none."""
-    row = (
-        await session.execute(
-            select(EvaluationAssignment, ExitApplication)
-            .join(ExitApplication, ExitApplication.id == EvaluationAssignment.application_id)
-            .where(
-                EvaluationAssignment.application_id == application_id,
-                EvaluationAssignment.evaluator == evaluator,
-            )
-        )
-    ).first()
-    return None if row is None else (row[0], row[1])
+    return await _with_application(
+        session,
+        EvaluationAssignment.application_id == application_id,
+        EvaluationAssignment.evaluator == evaluator,
+    )
 
 
 async def assignment(
     session: AsyncSession, assignment_id: int
 ) -> tuple[EvaluationAssignment, ExitApplication] | None:
+    """An assignment by id, and its application; None if none."""
+    return await _with_application(session, EvaluationAssignment.id == assignment_id)
+
+
+async def _with_application(
+    session: AsyncSession, *where: ColumnElement[bool]
+) -> tuple[EvaluationAssignment, ExitApplication] | None:
     row = (
         await session.execute(
             select(EvaluationAssignment, ExitApplication)
             .join(ExitApplication, ExitApplication.id == EvaluationAssignment.application_id)
-            .where(EvaluationAssignment.id == assignment_id)
+            .where(*where)
         )
     ).first()
     return None if row is None else (row[0], row[1])
