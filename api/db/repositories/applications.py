@@ -476,8 +476,8 @@ def _waiting_at(stages: tuple[WaitingStage, ...]) -> ColumnElement[bool]:
 def _waiting_on(
     scope: ScopeShape, stages: tuple[WaitingStage, ...], households: bool
 ) -> Select[Any]:
-    """Table columns only, no mapped class: the statement runs as plain Core, without
-    the ORM's compile state and row loading (a fifth of its cost)."""
+    """Table columns only, no mapped class: the statement runs as plain Core (and as a
+    direct read), without the ORM's compile state and row loading."""
     table, version = ExitApplication.__table__, ProcedureVersion.__table__
     query = select(table).join(version, version.c.id == table.c.procedure_version_id)
     if households:
