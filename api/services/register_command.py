@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,7 +49,7 @@ async def run_import(
 ) -> ImportOutcome:
     with _progress() as bar:
         reading = bar.add_task("reading", total=None)
-        header, frame = tables.read_frame(path)
+        digest, header, frame = _read(path)
         header_errors = register_file.check_headers(header)
         if header_errors:
             problems = "; ".join(f"{e.column}: {e.reason}" for e in header_errors)
@@ -65,7 +66,7 @@ async def run_import(
                 report = await import_households(
                     session,
                     parsed,
-                    actor=f"cli:import:{_digest(path)[:12]}",
+                    actor=f"cli:import:{digest[:12]}",
                     now=datetime.now(UTC),
                     may_write=lambda _code: True,
                     atomic=atomic,
@@ -85,8 +86,13 @@ async def run_import(
     return ImportOutcome(report, written)
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _read(path: Path) -> tuple[str, list[str], pl.DataFrame]:
+    """The file's digest and table, from one read of it."""
+    if not path.is_file():
+        raise ValidationFailed(f"{path}: no such file", path=("file",))
+    data = path.read_bytes()
+    header, frame = tables.read_frame(path, data)
+    return hashlib.sha256(data).hexdigest(), header, frame
 
 
 async def run_export(

@@ -38,14 +38,15 @@ def read(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     return _read_xlsx(path)
 
 
-def read_frame(path: Path) -> tuple[list[str], pl.DataFrame]:
+def read_frame(path: Path, data: bytes | None = None) -> tuple[list[str], pl.DataFrame]:
     """``read`` as one table: a ``row`` number column, then a text column per named
     header, each cell as ``str.strip()`` leaves it (a missing cell is empty). Rows and
-    numbers are exactly ``read``'s."""
-    if not path.is_file():
+    numbers are exactly ``read``'s. ``data``: the file's bytes, if the caller has read
+    them already."""
+    if data is None and not path.is_file():
         raise ValidationFailed(f"{path}: no such file", path=("file",))
     if format_of(path) == ".csv":
-        fast = _csv_frame(path.read_bytes())
+        fast = _csv_frame(path.read_bytes() if data is None else data)
         if fast is not None:
             return fast
     header, rows = read(path)
