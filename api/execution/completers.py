@@ -8,7 +8,7 @@ for a field is built when the field is planned instead of re-tested per value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from graphql import (
     GraphQLError,
@@ -182,7 +182,7 @@ class ListOf:
             raise GraphQLError(msg)
         is_awaitable = ex.is_awaitable
         inner, object_type = self.inner, self.object_type
-        flat = plan.flat or _leaf_only(plan, inner)
+        flat = plan.flat if plan.flat is not None else _leaf_only(plan, inner)
         retry = flat is None  # the first item plans the fields: look again after it
         completed: list[Any] = []
         waiting: list[int] = []
@@ -190,7 +190,7 @@ class ListOf:
             if retry and index:
                 retry = False
                 flat = _leaf_only(plan, inner)
-            if flat is not None and item is not None:
+            if flat and item is not None:
                 row = _flat_row(flat[0], flat[1], info, item)
                 if row is not None:
                     completed.append(row)
@@ -260,16 +260,17 @@ is); no serializer: ``__typename``."""
 
 def _leaf_only(
     plan: FieldPlan, inner: Completer
-) -> tuple[GraphQLObjectType, list[LeafField]] | None:
+) -> tuple[GraphQLObjectType, list[LeafField]] | Literal[False] | None:
     """For a list of objects whose selected fields are all plain leaf attributes (a
     history's records, a household's members): the item type and its fields, so an item
-    completes in one loop, without a plan walk per field. None otherwise, and until the
-    first item has planned the fields."""
+    completes in one loop, without a plan walk per field. False otherwise, None until the
+    first item has planned the fields; what is found is kept on the plan."""
     from api.execution.plans import IDENTITY_FOR, Mode
 
     target = inner.inner if isinstance(inner, NonNull) else inner
     if not isinstance(target, Object):
-        return None
+        plan.flat = False
+        return False
     children = plan.children.get(target.type.name)
     if not children:
         return None
@@ -281,7 +282,8 @@ def _leaf_only(
             identity = IDENTITY_FOR.get(child.serialize)
             fields.append((child.key, child.attribute, child.non_null, child.serialize, identity))
         else:
-            return None
+            plan.flat = False
+            return False
     plan.flat = (target.type, fields)
     return plan.flat  # type: ignore[no-any-return]
 

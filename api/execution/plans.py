@@ -121,10 +121,11 @@ class FieldPlan:
     """For ATTRIBUTE and RESOLVER returning an object (not a list): its type, completed
     without the completer chain."""
     children: dict[str, list[FieldPlan]] = field(default_factory=dict)
+    """Sub-selection plans per runtime object type name, built on first use."""
     flat: Any = None
     """For a list of objects whose fields are all plain leaves: what completers._flat_row
-    needs, found once the first item has planned the fields."""
-    """Sub-selection plans per runtime object type name, built on first use."""
+    needs, found once the first item has planned the fields; False once they are known
+    not to be (None: not known yet)."""
 
 
 @dataclass(eq=False, slots=True)
