@@ -107,17 +107,13 @@ def _page(scope: ScopeShape, *, filtered: bool, after: bool, figures: bool) -> S
 def _figures(household_id: ColumnElement[int]) -> list[Any]:
     """A page row's members counted in ``:year`` and its net income of that year, as
     correlated subqueries (api.domain.income.accounts: costs are subtracted; members
-    count as in ``member_counts_in``). Table columns, not mapped attributes: the page
+    count by ``member_counts_in``). Table columns, not mapped attributes: the page
     stays a Core statement, without the ORM's loading of its rows."""
     members, incomes = Member.__table__.c, IncomeRecord.__table__.c
     year = bindparam("year", type_=members.joined_year.type)
     size = (
         select(func.count())
-        .where(
-            members.household_id == household_id,
-            or_(members.joined_year.is_(None), members.joined_year <= year),
-            or_(members.left_year.is_(None), members.left_year > year),
-        )
+        .where(members.household_id == household_id, member_counts_in(year))
         .scalar_subquery()
     )
     signed = case((incomes.kind == IncomeKind.COST, -incomes.amount), else_=incomes.amount)
@@ -311,10 +307,12 @@ async def by_registry_nos(
 
 
 def member_counts_in(year: int | ColumnElement[int]) -> ColumnElement[bool]:
-    """SQL form of api.domain.income.member_counts_in."""
+    """SQL form of api.domain.income.member_counts_in (on the table's columns, so a Core
+    statement such as the page's stays Core)."""
+    members = Member.__table__.c
     return and_(
-        or_(Member.joined_year.is_(None), Member.joined_year <= year),
-        or_(Member.left_year.is_(None), Member.left_year > year),
+        or_(members.joined_year.is_(None), members.joined_year <= year),
+        or_(members.left_year.is_(None), members.left_year > year),
     )
 
 
