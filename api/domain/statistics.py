@@ -61,8 +61,6 @@ class Measure(StrEnum):
 
 
 MEASURES = tuple(Measure)
-CUMULATIVE = frozenset({Measure.POOR_HOUSEHOLDS, Measure.POOR_POPULATION})
-"""Measures whose figure for a year sums the changes of every year up to it."""
 
 Changes = Counter[tuple[int, Measure]]
 """Changes by (year, measure) of one subject (a household, a village, a county)."""
@@ -179,13 +177,8 @@ def households_by_unit(
     (None: gone). A household moved to another village leaves one and enters the other."""
     result: UnitChanges = {}
     for before, after in pairs:
-        if before is not None and after is not None and before.village_code == after.village_code:
-            by_unit(
-                after.village_code,
-                difference(household_changes(before), household_changes(after)),
-                result,
-            )
-            continue
+        # What was there is taken away and what is there now added: in one village the
+        # two net out to the difference, and units left with nothing are dropped below.
         if before is not None:
             by_unit(before.village_code, difference(household_changes(before), Counter()), result)
         if after is not None:

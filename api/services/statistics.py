@@ -163,13 +163,12 @@ async def tallies(
         for v in villages
     }
     counties = await repo.poor_counties_under(session, codes, year=year)
-    county_figures = await figures(
+    county_rows = await repo.rows_of(
         session, [c.county_code for c in counties], year=year, scope=Scope.all()
     )
     county_met = {}
     for county in counties:
-        found = county_figures[county.county_code]
-        assert found is not None
+        found = stats.fold(year, county_rows.get(county.county_code, {}))
         county_met[county.county_code] = stats.subject_check(
             found.incidence,
             bar=policy.county_bars[county.region_class],

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_, select
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,7 @@ from api.db.models import (
     VillageDesignationRow,
     VillageIndicators,
 )
-from api.db.repositories.scoping import in_scope, in_subtree
+from api.db.repositories.scoping import in_scope
 from api.domain.engine import Status
 from api.domain.jurisdictions import Scope
 from api.domain.register import SubjectKind
@@ -30,7 +30,9 @@ from api.domain.standards import VILLAGE_FACILITIES, Criterion
 from api.domain.statistics import MEASURES, HouseholdHistory, Measure, MemberSpan, UnitChanges
 
 CHUNK = 1_000
-"""Rows per upsert statement (14 measures and a key each: well under bind limits)."""
+"""Household ids per history read (an IN list: well under bind limits)."""
+UPSERT_ROWS = 10_000
+"""Rows per executemany of the upsert (one compiled statement, run for each row)."""
 
 _TABLE = UnitStatistics.__table__
 _COLUMNS = [m.value for m in MEASURES]
@@ -147,14 +149,14 @@ async def add(session: AsyncSession, changes: UnitChanges) -> None:
         return
     statement = _UPSERTS[session.get_bind().dialect.name]
     keys = sorted(changes)
-    for start in range(0, len(keys), CHUNK * 10):
+    for start in range(0, len(keys), UPSERT_ROWS):
         values = [
             {
                 "unit_code": code,
                 "year": year,
                 **{m.value: changes[(code, year)].get(m, 0) for m in MEASURES},
             }
-            for code, year in keys[start : start + CHUNK * 10]
+            for code, year in keys[start : start + UPSERT_ROWS]
         ]
         await session.execute(statement, values)
 
@@ -192,10 +194,6 @@ class PoorVillageFacts:
 _FACILITY_COLUMNS = [VillageIndicators.__table__.c[c.value] for c in VILLAGE_FACILITIES]
 
 
-def _under(column: Any, codes: Sequence[str]) -> ColumnElement[bool]:
-    return or_(*(in_subtree(column, code) for code in codes))
-
-
 async def poor_villages_under(
     session: AsyncSession, codes: Sequence[str], *, year: int
 ) -> list[PoorVillageFacts]:
@@ -203,7 +201,7 @@ async def poor_villages_under(
     its registered poor population at the end of ``year`` and its indicators for the year."""
     poor = (
         select(_TABLE.c.unit_code, func.sum(_TABLE.c.poor_population).label("poor"))
-        .where(_under(_TABLE.c.unit_code, codes), _TABLE.c.year <= year)
+        .where(in_scope(_TABLE.c.unit_code, Scope.of(*codes)), _TABLE.c.year <= year)
         .group_by(_TABLE.c.unit_code)
         .subquery()
     )
@@ -223,7 +221,7 @@ async def poor_villages_under(
             & (indicators.c.year == year),
         )
         .where(
-            _under(VillageDesignationRow.village_code, codes),
+            in_scope(VillageDesignationRow.village_code, Scope.of(*codes)),
             VillageDesignationRow.designated_year <= year,
         )
         .order_by(VillageDesignationRow.village_code)
@@ -250,7 +248,7 @@ async def poor_counties_under(
     rows = await session.scalars(
         select(CountyDesignationRow)
         .where(
-            _under(CountyDesignationRow.county_code, codes),
+            in_scope(CountyDesignationRow.county_code, Scope.of(*codes)),
             CountyDesignationRow.designated_year <= year,
         )
         .order_by(CountyDesignationRow.county_code)
@@ -302,13 +300,3 @@ async def rural_populations(session: AsyncSession) -> list[tuple[str, int, int]]
         )
     )
     return [(code, year, rural) for code, year, rural in rows]
-
-
-async def rural_population(session: AsyncSession, village_code: str, year: int) -> int:
-    """A village's recorded rural population for ``year``; 0 if none is recorded."""
-    found = await session.scalar(
-        select(VillageIndicators.rural_population).where(
-            VillageIndicators.village_code == village_code, VillageIndicators.year == year
-        )
-    )
-    return int(found or 0)
