@@ -35,10 +35,12 @@ async def apply_effects(env: Env, application: ExitApplication, effects: Sequenc
             assert household is not None
             if household.exit_attribute in EXITED:
                 raise InvalidTransition(f"household {household.registry_no} has exited already")
-            async with statistics.track(env.session, [household.id]):
-                household.exit_attribute = ExitAttribute.EXITED_SUPPORTED
-                household.exited_year = application.year
-                household.returned_year = None
+            await statistics.years_set(
+                env.session, household.id, exited_year=application.year, returned_year=None
+            )
+            household.exit_attribute = ExitAttribute.EXITED_SUPPORTED
+            household.exited_year = application.year
+            household.returned_year = None
             await outbox.emit(
                 env.session,
                 kind=outbox.ChangeKind.HOUSEHOLD_DEREGISTERED,
@@ -83,9 +85,9 @@ async def revoke_effects(
             household = await env.session.get(Household, application.household_id)
             assert household is not None
             exited_year = household.exited_year
-            async with statistics.track(env.session, [household.id]):
-                household.exit_attribute = ExitAttribute.NOT_EXITED
-                household.exited_year = None
+            await statistics.years_set(env.session, household.id, exited_year=None)
+            household.exit_attribute = ExitAttribute.NOT_EXITED
+            household.exited_year = None
             payload: dict[str, object] = {
                 "registryNo": household.registry_no,
                 "exitAttribute": household.exit_attribute.value,

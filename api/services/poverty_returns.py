@@ -71,9 +71,9 @@ async def return_to_poverty(
         raise InvalidTransition(
             f"household {registry_no} meets its standard in {year}; it has not returned to poverty"
         )
-    async with statistics.track(env.session, [household.id]):
-        household.exit_attribute = ExitAttribute.RETURNED_TO_POVERTY
-        household.returned_year = year
+    await statistics.years_set(env.session, household.id, returned_year=year)
+    household.exit_attribute = ExitAttribute.RETURNED_TO_POVERTY
+    household.returned_year = year
     await outbox.emit(
         env.session,
         kind=outbox.ChangeKind.RETURNED_TO_POVERTY,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import polars as pl
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,13 @@ _EXITED = {
 }
 
 
+class _Keep:
+    """A year ``years_set`` leaves as it is."""
+
+
+_KEEP = _Keep()
+
+
 @asynccontextmanager
 async def track(session: AsyncSession, household_ids: Sequence[int]) -> AsyncIterator[None]:
     """Around a change to these households (their years, village or members): store the
@@ -52,6 +60,24 @@ async def track(session: AsyncSession, household_ids: Sequence[int]) -> AsyncIte
     await session.flush()
     after = await repo.histories(session, ids)
     await repo.add(session, stats.households_by_unit((before.get(i), after.get(i)) for i in ids))
+
+
+async def years_set(
+    session: AsyncSession,
+    household_id: int,
+    *,
+    exited_year: int | _Keep | None = _KEEP,
+    returned_year: int | _Keep | None = _KEEP,
+) -> None:
+    """Before a household's exit or return year is set (its village and members stay):
+    store the difference. One read, no flush, where ``track`` reads before and after."""
+    before = (await repo.histories(session, [household_id]))[household_id]
+    after = before
+    if not isinstance(exited_year, _Keep):
+        after = replace(after, exited_year=exited_year)
+    if not isinstance(returned_year, _Keep):
+        after = replace(after, returned_year=returned_year)
+    await repo.add(session, stats.households_by_unit([(before, after)]))
 
 
 async def added(session: AsyncSession, histories: Iterable[HouseholdHistory]) -> None:
