@@ -38,6 +38,7 @@ from api.domain.register_file import (
 )
 from api.domain.register_frame import KEY, ROW, RegisterFrame
 from api.domain.roles import Principal
+from api.domain.statistics import HouseholdHistory, MemberSpan
 from api.errors import ValidationFailed
 from api.services import access, ledger, outbox, statistics
 from api.services.workflow import Env
@@ -282,10 +283,17 @@ async def import_households(
         session, plan.new.rename({KEY: "key"}), plan.new_members.rename({KEY: "key"})
     )
     for household, stored in plan.changed:
-        async with statistics.track(session, [stored.id]):
-            await _update(session, household, stored, now=now)
+        await _update(session, household, stored, now=now)
         if progress:
             progress(len(household.rows))
+    # Both histories are at hand: what was read to plan, and what the file says now.
+    await statistics.changed(
+        session,
+        (
+            (_history(s.record, s.members.values()), _history(h.record, h.members))
+            for h, s in plan.changed
+        ),
+    )
     await ledger.append(
         session,
         actor=actor,
@@ -414,6 +422,16 @@ async def _copy(
     )
     for statement in rebuild:
         await connection.execute(text(statement))
+
+
+def _history(record: HouseholdRecord, members: Iterable[MemberRecord]) -> HouseholdHistory:
+    return HouseholdHistory(
+        record.village_code,
+        record.registered_year,
+        record.exited_year,
+        record.returned_year,
+        tuple(MemberSpan(m.joined_year, m.left_year) for m in members),
+    )
 
 
 async def _update(

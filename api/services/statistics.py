@@ -80,6 +80,13 @@ async def years_set(
     await repo.add(session, stats.households_by_unit([(before, after)]))
 
 
+async def changed(
+    session: AsyncSession, pairs: Iterable[tuple[HouseholdHistory, HouseholdHistory]]
+) -> None:
+    """Households changed, each history before and after known to the writer (no read)."""
+    await repo.add(session, stats.households_by_unit(pairs))
+
+
 async def added(session: AsyncSession, histories: Iterable[HouseholdHistory]) -> None:
     """New households, their histories known to the writer (no read back)."""
     await repo.add(session, stats.households_by_unit((None, h) for h in histories))

@@ -144,6 +144,7 @@ async def test_a_member_change_updates_the_household_and_tells_the_national_syst
     )
     assert household is not None
     assert household.phone == "13900000000"
+    await assert_kept_equal_a_rebuild(session)  # the new member counted
 
     removed = await _run(session, [_row(village, "IMP-5", 11, 联系电话="13900000000")])
     assert removed.updated == 1
