@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy import BigInteger, Select, String, Table, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,14 @@ from api.db.models import (
     VillageDesignationRow,
     VillageIndicators,
 )
-from api.db.repositories.scoping import in_scope
+from api.db.repositories.scoping import (
+    ScopeShape,
+    in_scope,
+    in_scope_bound,
+    scope_shape,
+    scope_values,
+)
+from api.db.statements import arrays, keys_in, shaped
 from api.domain.engine import Status
 from api.domain.jurisdictions import Scope
 from api.domain.register import SubjectKind
@@ -59,14 +66,19 @@ _HISTORIES = (
 )
 
 
-_BY_IDS = _HISTORIES.where(Household.id.in_(bindparam("ids", expanding=True)))
+@shaped
+def _by_ids(array: bool) -> Select[Any]:
+    ids = keys_in(Household.__table__.c.id, "ids", BigInteger(), array=array)
+    return cast("Select[Any]", _HISTORIES.where(ids))
 
 
 async def histories(session: AsyncSession, ids: Sequence[int]) -> dict[int, HouseholdHistory]:
     """The histories of the households with these ids (absent ids: not there)."""
     result: dict[int, HouseholdHistory] = {}
     for start in range(0, len(ids), CHUNK):
-        rows = await session.execute(_BY_IDS, {"ids": list(ids[start : start + CHUNK])})
+        rows = await session.execute(
+            _by_ids(arrays(session)), {"ids": list(ids[start : start + CHUNK])}
+        )
         result.update(_grouped(rows))
     return result
 
@@ -165,17 +177,23 @@ async def clear(session: AsyncSession) -> None:
     await session.execute(delete(UnitStatistics))
 
 
+@shaped
+def _rows_of(scope: ScopeShape, array: bool) -> Select[Any]:
+    return select(_TABLE).where(
+        keys_in(_TABLE.c.unit_code, "codes", String(), array=array),
+        _TABLE.c.year <= bindparam("year"),
+        in_scope_bound(_TABLE.c.unit_code, scope),
+    )
+
+
 async def rows_of(
     session: AsyncSession, codes: Sequence[str], *, year: int, scope: Scope
 ) -> dict[str, dict[int, Counter[Measure]]]:
     """Stored rows up to ``year`` of the units with these codes that ``scope`` covers."""
-    query = select(_TABLE).where(
-        _TABLE.c.unit_code.in_(list(codes)),
-        _TABLE.c.year <= year,
-        in_scope(_TABLE.c.unit_code, scope),
-    )
+    query = _rows_of(scope_shape(scope), arrays(session))
+    values = {"codes": list(codes), "year": year} | scope_values(scope)
     result: dict[str, dict[int, Counter[Measure]]] = {}
-    for row in (await session.execute(query)).mappings():
+    for row in (await session.execute(query, values)).mappings():
         counts = Counter({m: row[m.value] for m in MEASURES if row[m.value]})
         result.setdefault(row["unit_code"], {})[row["year"]] = counts
     return result
