@@ -15,6 +15,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from api import gc_tuning
 from api.auth.middleware import BearerAuth
@@ -26,10 +28,12 @@ from api.db.division_cache import DivisionCache
 from api.db.session import create_engine, read_session_factory, session_factory
 from api.documents.routes import notice_html, notice_pdf
 from api.domain.roles import Principal
-from api.http_limits import BodySizeLimit
+from api.http_limits import BodySizeLimit, HeaderSizeLimit, error_response
 from api.policy_files import standards
 from api.procedure_files import book
 from api.resolvers.context import Clock, Context, utc_now
+from api.schema.error_reporting import coded
+from api.schema.errors import ErrorCode
 from api.schema.schema import schema
 from api.services import access
 
@@ -56,6 +60,21 @@ class TuopinGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # Strawberry answers its HTTP-level refusals (not JSON, no query, GET for a
+        # mutation) in plain text; a client gets them in the shape of every other error.
+        try:
+            return await super().run(request, *args, **kwargs)
+        except HTTPException as exc:
+            return error_response(exc.status_code, exc.reason, ErrorCode.BAD_REQUEST)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # ErrorCodes codes the result's errors inside the operation; an error raised
+        # around it (Strawberry's own fallback) still reaches the client coded and masked.
+        if result.errors:
+            result.errors = [coded(error) for error in result.errors]
+        return await super().process_result(request, result)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.app.state
@@ -157,6 +176,7 @@ def create_app(
     )
     app.add_middleware(BearerAuth, verify=RememberedTokens(_verifier(settings)))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderSizeLimit)
     return app
 
 

@@ -8,6 +8,7 @@ imports a framework.
     ├── ValidationFailed        input is malformed; carries the field path
     ├── NotFound                no such subject, or not visible to the caller
     ├── NotPermitted            visible, but the caller's role may not do this
+    │   └── Unauthenticated     the action needs a signed-in official, and there is none
     ├── InvalidTransition       the procedure does not allow this step now
     │   └── NoticePeriodNotElapsed   a notice is still running; carries its end
     ├── StandardNotMet          the subject fails its exit standard; names each criterion
@@ -58,6 +59,10 @@ class NotFound(TuopinError):
 
 class NotPermitted(TuopinError):
     """The caller can see the subject but its role may not perform the action."""
+
+
+class Unauthenticated(NotPermitted):
+    """The field or action needs a principal whose role holding is recorded."""
 
 
 class InvalidTransition(TuopinError):

@@ -1,8 +1,47 @@
-"""Refuse request bodies over a size limit, declared or streamed."""
+"""Bounds on what a request may bring: its headers and its body, declared or streamed.
+
+Refusals are JSON in the shape of every GraphQL error, with ``extensions.code``.
+"""
 
 from __future__ import annotations
 
+import orjson
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_HEADER_BYTES = 8 * 1024
+"""One header's value: a bearer token from any identity provider fits in far less."""
+MAX_HEADERS_BYTES = 32 * 1024
+"""All headers together, names and values."""
+
+
+def error_response(
+    status: int, message: str, code: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return Response(body, status, headers=headers, media_type="application/json")
+
+
+class HeaderSizeLimit:
+    """431 for a header over MAX_HEADER_BYTES or headers over MAX_HEADERS_BYTES, before
+    anything reads them (a 200 KB token would otherwise be decoded and verified)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope["headers"]
+            longest = max((len(value) for _, value in headers), default=0)
+            total = sum(len(name) + len(value) for name, value in headers)
+            if longest > MAX_HEADER_BYTES or total > MAX_HEADERS_BYTES:
+                message = (
+                    f"request headers over {MAX_HEADER_BYTES} bytes each "
+                    f"or {MAX_HEADERS_BYTES} in all"
+                )
+                await error_response(431, message, "HEADERS_TOO_LARGE")(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
 
 
 class BodySizeLimit:
@@ -16,7 +55,7 @@ class BodySizeLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self._max:
-            await _too_large(send, self._max)
+            await self._too_large(scope, receive, send)
             return
         seen = 0
 
@@ -32,23 +71,12 @@ class BodySizeLimit:
         try:
             await self._app(scope, counted, send)
         except _TooLarge:
-            await _too_large(send, self._max)
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"request body over {self._max} bytes"
+        await error_response(413, message, "PAYLOAD_TOO_LARGE")(scope, receive, send)
 
 
 class _TooLarge(Exception):
     pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = f'{{"errors":[{{"message":"request body over {limit} bytes"}}]}}'.encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.tokens import InvalidToken
 from api.domain.roles import Principal
+from api.http_limits import error_response
 
 Verifier = Callable[[str], Principal]
 
@@ -35,25 +35,13 @@ class BearerAuth:
                     raise InvalidToken("the Authorization header must be 'Bearer <token>'")
                 principal = self._verify(token.strip())
             except InvalidToken as exc:
-                await _unauthorized(send, exc.message)
+                await _unauthorized(scope, receive, send, exc.message)
                 return
         scope.setdefault("state", {})["principal"] = principal
         await self._app(scope, receive, send)
 
 
-async def _unauthorized(send: Send, message: str) -> None:
-    body = orjson.dumps(
-        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"www-authenticate", b'Bearer realm="tuopin"'),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _unauthorized(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+    headers = {"www-authenticate": 'Bearer realm="tuopin"'}
+    response = error_response(401, message, "UNAUTHENTICATED", headers)
+    await response(scope, receive, send)

@@ -52,6 +52,9 @@ def verify_dev_token(token: str, *, key: str) -> Principal:
 
 
 PRODUCTION_ALGORITHMS = ["RS256", "ES256"]
+_TEXT_CLAIMS = ("sub", "role", "jur")
+MAX_SUBJECT_LENGTH = 100
+"""As long as the columns that record who acted (``actor_subject``) may hold."""
 
 
 class ProductionVerifier:
@@ -77,7 +80,7 @@ class ProductionVerifier:
         if self._jwks is not None:
             try:
                 kid = jwt.get_unverified_header(token).get("kid")
-            except jwt.InvalidTokenError as exc:
+            except jwt.PyJWTError as exc:
                 raise InvalidToken(f"the access token is invalid: {exc}") from None
             match = next((k for k in self._jwks.keys if k.key_id == kid), None)
             if match is None:
@@ -106,13 +109,22 @@ def _verify(
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the access token has expired") from None
-    except jwt.InvalidTokenError as exc:
+    except jwt.PyJWTError as exc:
+        # InvalidTokenError, and InvalidKeyError: a token whose `alg` does not fit the
+        # configured key (ES256 against an RSA key) is the client's fault, not ours.
         raise InvalidToken(f"the access token is invalid: {exc}") from None
+    for name in _TEXT_CLAIMS:
+        if not isinstance(claims[name], str):
+            raise InvalidToken(f"the access token's {name!r} claim must be a string")
+    if not 0 < len(claims["sub"]) <= MAX_SUBJECT_LENGTH:
+        raise InvalidToken(
+            f"the access token's 'sub' claim must hold 1 to {MAX_SUBJECT_LENGTH} characters"
+        )
     try:
         role = Role(claims["role"])
     except ValueError:
         raise InvalidToken(f"the access token names an unknown role {claims['role']!r}") from None
-    principal = Principal(subject=str(claims["sub"]), role=role, jurisdiction=str(claims["jur"]))
+    principal = Principal(subject=claims["sub"], role=role, jurisdiction=claims["jur"])
     try:
         check_holding(principal.role, principal.jurisdiction)
     except ValidationFailed as exc:

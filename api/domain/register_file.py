@@ -30,9 +30,9 @@ from api.domain.register import (
     SchoolingStatus,
     StandardKind,
 )
+from api.domain.years import MAX_YEAR, MIN_YEAR
 from api.errors import ValidationFailed
 
-MIN_YEAR, MAX_YEAR = 1949, 2100
 _REGISTRY_NO = re.compile(r"[0-9A-Za-z-]{1,32}")
 _PHONE = re.compile(r"[0-9+\- ]{5,20}")
 _ACCOUNT = re.compile(r"[0-9]{8,32}")

@@ -31,8 +31,6 @@ from api.domain.register_file import (
     ABSENT_OK,
     COLUMNS,
     HEADERS,
-    MAX_YEAR,
-    MIN_YEAR,
     CellError,
     Column,
     HouseholdInFile,
@@ -42,6 +40,7 @@ from api.domain.register_file import (
     RowError,
     Rule,
 )
+from api.domain.years import MAX_YEAR, MIN_YEAR
 
 ROW = "row"
 KEY = "registry_no"

@@ -88,6 +88,21 @@ class LazyInfo(StrawberryInfo[Any, Any]):
 class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     """Runs planned operations; defers to graphql-core for the rest."""
 
+    @classmethod
+    def build(
+        cls,
+        schema: Any,
+        document: Any,
+        root_value: Any = None,
+        context_value: Any = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        # Variable coercion suggests enum values ("Did you mean ...?"); outside dev mode,
+        # where introspection is off, that would describe the schema all the same.
+        kwargs["hide_suggestions"] = not getattr(context_value, "introspection", False)
+        return super().build(schema, document, root_value, context_value, *args, **kwargs)
+
     def execute_operation(self, serially: bool | None = None) -> Any:
         plan = self._plan()
         if plan is None or serially is not None:

@@ -10,6 +10,7 @@ from api.db.repositories import applications as app_repo
 from api.domain.engine import Status
 from api.domain.jurisdictions import validate_code
 from api.domain.register import SubjectKind
+from api.domain.years import check_year
 from api.errors import ValidationFailed
 from api.resolvers import applications as application_resolvers
 from api.resolvers import cursors
@@ -38,6 +39,8 @@ class ApplicationFilterInput:
     def to_repo(self) -> app_repo.ApplicationFilter:
         if self.under is not None:
             validate_code(self.under)
+        if self.year is not None:
+            check_year(self.year, path=("filter", "year"))
         return app_repo.ApplicationFilter(
             under=self.under,
             statuses=tuple(s.value for s in self.status or ()),

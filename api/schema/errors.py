@@ -1,41 +1,102 @@
 """Expected errors as schema types: every mutation returns its success or one of these.
 
-``error_of`` maps the domain error tree (api/errors.py) to them in one place.
+``error_of`` maps the domain error tree (api/errors.py) to them, and ``code_of`` to
+their codes, in one place. A payload error's ``code`` and a top-level error's
+``extensions.code`` come from the same ``ErrorCode``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import strawberry
 
 from api import errors
 
 
+@strawberry.enum(
+    description="What kind of failure an error is; the same in payloads and in "
+    "a top-level error's extensions.code."
+)
+class ErrorCode(StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    """No valid token, or one whose role holding is not recorded."""
+    NOT_FOUND = "NOT_FOUND"
+    NOT_PERMITTED = "NOT_PERMITTED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    NOTICE_PERIOD_NOT_ELAPSED = "NOTICE_PERIOD_NOT_ELAPSED"
+    STANDARD_NOT_MET = "STANDARD_NOT_MET"
+    CONFLICT = "CONFLICT"
+    VALIDATION_FAILED = "VALIDATION_FAILED"
+    """An argument's value is of the right type but cannot be accepted (path names it)."""
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    """A value does not fit its GraphQL type (a variable, a global ID, an Int over 32 bits)."""
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    """The document breaks a rule of the spec, or a limit (depth, aliases, tokens)."""
+    BAD_REQUEST = "BAD_REQUEST"
+    """The HTTP request itself is malformed (not JSON, no query, wrong method)."""
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    HEADERS_TOO_LARGE = "HEADERS_TOO_LARGE"
+    INTERNAL = "INTERNAL"
+    """A fault of the server's, logged with its traceback; the message says nothing more."""
+
+
+for _member in ErrorCode:
+    _member.__doc__ = None  # the docstrings above are for readers of this file
+
+
+def code_of(exc: errors.TuopinError) -> ErrorCode:
+    match exc:
+        case errors.NotFound():
+            return ErrorCode.NOT_FOUND
+        case errors.NoticePeriodNotElapsed():
+            return ErrorCode.NOTICE_PERIOD_NOT_ELAPSED
+        case errors.InvalidTransition():
+            return ErrorCode.INVALID_TRANSITION
+        case errors.StandardNotMet():
+            return ErrorCode.STANDARD_NOT_MET
+        case errors.Conflict():
+            return ErrorCode.CONFLICT
+        case errors.Unauthenticated():
+            return ErrorCode.UNAUTHENTICATED
+        case errors.ValidationFailed():
+            return ErrorCode.VALIDATION_FAILED
+        case errors.NotPermitted():
+            return ErrorCode.NOT_PERMITTED
+    return ErrorCode.INTERNAL  # ConfigurationError and unknown kinds are not a caller's
+
+
 @strawberry.interface(description="An expected failure; nothing was changed.")
 class Error:
     message: str
+    code: ErrorCode = strawberry.field(
+        description="The same code a top-level error carries in extensions.code."
+    )
 
 
 @strawberry.type(description="No such subject, or it lies outside your jurisdiction.")
 class NotFoundError(Error):
     kind: str
     key: str
+    code: ErrorCode = ErrorCode.NOT_FOUND
 
 
 @strawberry.type(description="Your role may not do this here.")
 class NotPermittedError(Error):
-    pass
+    code: ErrorCode = ErrorCode.NOT_PERMITTED
 
 
 @strawberry.type(description="The procedure does not allow this step now.")
 class InvalidTransitionError(Error):
-    pass
+    code: ErrorCode = ErrorCode.INVALID_TRANSITION
 
 
 @strawberry.type(description="A notice is still running.")
 class NoticePeriodNotElapsedError(Error):
     ends_at: datetime
+    code: ErrorCode = ErrorCode.NOTICE_PERIOD_NOT_ELAPSED
 
 
 @strawberry.type(description="One failing criterion of an exit standard.")
@@ -47,20 +108,23 @@ class CriterionFailure:
 @strawberry.type(description="The subject does not meet its exit standard.")
 class StandardNotMetError(Error):
     criteria: list[CriterionFailure]
+    code: ErrorCode = ErrorCode.STANDARD_NOT_MET
 
 
 @strawberry.type(description="Someone else changed the subject first; reload and retry.")
 class ConflictError(Error):
-    pass
+    code: ErrorCode = ErrorCode.CONFLICT
 
 
 @strawberry.type(description="The input cannot be accepted as given.")
 class ValidationFailedError(Error):
     path: list[str]
+    code: ErrorCode = ErrorCode.VALIDATION_FAILED
 
 
 ANONYMOUS = NotPermittedError(
-    message="sign in: this action needs a token whose role holding is recorded"
+    message="sign in: this action needs a token whose role holding is recorded",
+    code=ErrorCode.UNAUTHENTICATED,
 )
 
 

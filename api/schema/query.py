@@ -9,6 +9,7 @@ from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import standards as standard_repo
 from api.domain.jurisdictions import validate_code
 from api.domain.notices import NoticeKey
+from api.domain.years import check_year
 from api.schema import changes as change_schema
 from api.schema import connections, notices
 from api.schema import spot_checks as spot_check_schema
@@ -102,6 +103,7 @@ class Query:
 
     @strawberry.field(description="Poverty lines in force for a year, with their sources.")
     async def poverty_standards(self, info: Info, year: int) -> list[PovertyStandard]:
+        check_year(year)
         rows = await info.context.read(lambda s: standard_repo.standards_of_year(s, year=year))
         return [PovertyStandard.of(row) for row in rows]
 

@@ -26,6 +26,7 @@ from api.domain.register import (
 )
 from api.domain.standards import CRITERION_ZH, Criterion
 from api.domain.standards import StandardCheck as DomainCheck
+from api.domain.years import check_year
 from api.errors import ValidationFailed
 from api.resolvers import households as household_resolvers
 from api.resolvers import statistics as statistics_resolvers
@@ -239,11 +240,13 @@ class Household(relay.Node):
 
     @strawberry.field(description="The year's income records.")
     async def incomes(self, info: Info, year: int) -> list[IncomeRecord]:
+        check_year(year)
         rows = await info.context.loaders.details.incomes(year).load(self.id)
         return [IncomeRecord.of(row) for row in rows]
 
     @strawberry.field(description="The year's 两不愁三保障 assessments; the latest counts.")
     async def assessments(self, info: Info, year: int) -> list[Assessment]:
+        check_year(year)
         rows = await info.context.loaders.details.assessments(year).load(self.id)
         return [Assessment.of(row) for row in rows]
 
@@ -261,6 +264,7 @@ class Household(relay.Node):
         cached = info.context.figures.get((year, self.id))
         if cached is not None:  # fetched with the page: no await per row
             return cached.size
+        check_year(year)
         return cast("int", self._accounts(info, year, "size"))
 
     @strawberry.field(description="年人均纯收入, derived from the year's income records.")
@@ -268,6 +272,7 @@ class Household(relay.Node):
         cached = info.context.figures.get((year, self.id))
         if cached is not None:
             return cached.per_capita
+        check_year(year)
         return cast("Decimal | None", self._accounts(info, year, "per_capita"))
 
     async def _accounts(self, info: Info, year: int, figure: str) -> object:
@@ -278,6 +283,7 @@ class Household(relay.Node):
 
     @strawberry.field(description="The household exit standard, judged on recorded data.")
     async def standard_check(self, info: Info, year: int) -> StandardCheck | None:
+        check_year(year)
         check = await info.context.loaders.household.check(year).load(self.id)
         return None if check is None else StandardCheck.of(check)
 
@@ -286,6 +292,9 @@ class Household(relay.Node):
 class MeetsStandardInput:
     year: int
     met: bool = True
+
+    def __post_init__(self) -> None:
+        check_year(self.year, path=("meetsStandard", "year"))
 
 
 @strawberry.type
@@ -380,6 +389,7 @@ class Jurisdiction(relay.Node):
 
     @strawberry.field(description="The unit's exit plans for the year (its own officials).")
     async def exit_plans(self, info: Info, year: int) -> list[ExitPlan]:
+        check_year(year)
         if not info.context.scope.covers(self.code):
             return []
         rows = await info.context.loaders.details.exit_plans(year).load(self.code)
@@ -389,6 +399,7 @@ class Jurisdiction(relay.Node):
         description="Poverty incidence for the year; null outside the viewer's jurisdiction."
     )
     async def incidence(self, info: Info, year: int) -> Incidence | None:
+        check_year(year)
         unit = await info.context.loaders.incidence(year).load(self.code)
         return None if unit is None else Incidence.of(unit)
 
@@ -403,6 +414,7 @@ class Jurisdiction(relay.Node):
     ) -> Annotated[UnitStatistics, strawberry.lazy("api.schema.statistics")] | None:
         from api.schema.statistics import UnitStatistics
 
+        check_year(year)
         found = await statistics_resolvers.figures(info.context, self.code, year)
         return None if found is None else UnitStatistics(code=self.code, year=year, figures=found)
 

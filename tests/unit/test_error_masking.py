@@ -4,7 +4,7 @@ from graphql import GraphQLError
 from strawberry.relay.types import InvalidGlobalIDError
 
 from api.errors import NotFound
-from api.schema.schema import _unexpected
+from api.schema.error_reporting import unexpected as _unexpected
 
 
 def test_only_exceptions_nobody_raised_on_purpose_are_masked() -> None:
