@@ -46,6 +46,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "application": SCOPED,
     },
     "ConflictError": {
+        "code": PUBLIC,
         "message": PUBLIC,
     },
     "CriterionFailure": {
@@ -53,6 +54,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "detail": PUBLIC,
     },
     "Error": {
+        "code": PUBLIC,
         "message": PUBLIC,
     },
     "EvidenceItem": {
@@ -132,6 +134,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "year": SCOPED,
     },
     "InvalidTransitionError": {
+        "code": PUBLIC,
         "message": PUBLIC,
     },
     "Jurisdiction": {
@@ -236,14 +239,17 @@ FIELDS: dict[str, dict[str, Access]] = {
         "id": PUBLIC,
     },
     "NotFoundError": {
+        "code": PUBLIC,
         "key": PUBLIC,
         "kind": PUBLIC,
         "message": PUBLIC,
     },
     "NotPermittedError": {
+        "code": PUBLIC,
         "message": PUBLIC,
     },
     "NoticePeriodNotElapsedError": {
+        "code": PUBLIC,
         "endsAt": PUBLIC,
         "message": PUBLIC,
     },
@@ -320,10 +326,12 @@ FIELDS: dict[str, dict[str, Access]] = {
         "shortfalls": PUBLIC,
     },
     "StandardNotMetError": {
+        "code": PUBLIC,
         "criteria": PUBLIC,
         "message": PUBLIC,
     },
     "ValidationFailedError": {
+        "code": PUBLIC,
         "message": PUBLIC,
         "path": PUBLIC,
     },

@@ -3,7 +3,13 @@
 The key, a digest of the request and a reference to the result are written in the same
 transaction as the change. A retry with the same key and request finds the record and
 returns the same objects, changing nothing; the same key with another request is an
-error. Two racing first attempts: the loser's insert fails and it gets Conflict.
+error.
+
+The key is claimed first (``INSERT … ON CONFLICT DO NOTHING``), before the work. A retry
+that races the first attempt waits on that row: PostgreSQL holds a concurrent insert of
+the same key until the first transaction ends, and SQLite runs one write at a time. If
+the first commits, the retry finds its record and returns its result; if it rolls back,
+the retry claims the key and does the work itself.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from api.db.models import (
     EvaluationAssignment,
@@ -28,7 +35,7 @@ from api.db.models import (
     WebhookSubscription,
 )
 from api.domain.register_file import RowError
-from api.errors import ValidationFailed
+from api.errors import Conflict, ValidationFailed
 from api.services.household_import import ImportReport
 from api.services.proposals import ProposedList
 from api.services.webhooks import Created
@@ -62,8 +69,10 @@ async def run_once(
             "an idempotency key is 1-100 printable characters", path=("idempotencyKey",)
         )
     digest = _digest(mutation, request)
-    prior = await env.session.get(IdempotencyRecord, (subject, key))
-    if prior is not None:
+    if not await _claim(env, subject=subject, key=key, mutation=mutation, digest=digest):
+        prior = await env.session.get(IdempotencyRecord, (subject, key))
+        if prior is None:  # claimed by a transaction this one cannot see yet
+            raise Conflict("this idempotency key is in use by a request still running; retry")
         if prior.mutation != mutation or prior.request_digest != digest:
             raise ValidationFailed(
                 "this idempotency key was used for a different request", path=("idempotencyKey",)
@@ -71,18 +80,37 @@ async def run_once(
         replayed: R = await _reload(env, prior.result)
         return replayed
     result = await work()
-    env.session.add(
-        IdempotencyRecord(
+    await flush_or_conflict(env)
+    await env.session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.subject == subject, IdempotencyRecord.key == key)
+        .values(result=_ref(result))
+    )
+    return result
+
+
+async def _claim(env: Env, *, subject: str, key: str, mutation: str, digest: str) -> bool:
+    """Insert the key's record unless it exists; True when this transaction holds it.
+
+    Its result is written when the work is done, in the same transaction: nobody else
+    sees the record before then.
+    """
+    dialect = env.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    claimed = await env.session.execute(
+        insert(IdempotencyRecord)
+        .values(
             subject=subject,
             key=key,
             mutation=mutation,
             request_digest=digest,
-            result=_ref(result),
+            result={"type": "running"},
             created_at=env.now,
         )
+        .on_conflict_do_nothing(index_elements=["subject", "key"])
+        .returning(IdempotencyRecord.key)
     )
-    await flush_or_conflict(env)
-    return result
+    return claimed.first() is not None
 
 
 def _digest(mutation: str, request: Any) -> str:

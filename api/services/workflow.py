@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.authz.enforcer import Authorizer
+from api.db.integrity import unique_violation
 from api.db.models import (
     ExitApplication,
     ProcedureVersion,
@@ -267,8 +268,9 @@ async def flush_or_conflict(env: Env) -> None:
     except StaleDataError:
         raise Conflict(STALE) from None
     except IntegrityError as exc:
-        if "unique" in str(exc.orig).lower():
-            raise Conflict("the subject already has an application for that year") from None
+        meaning = unique_violation(exc)
+        if meaning is not None:
+            raise Conflict(meaning) from None
         raise
     except OperationalError as exc:
         if "locked" in str(exc.orig).lower():

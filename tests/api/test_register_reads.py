@@ -126,9 +126,14 @@ async def test_oversized_bodies_and_deep_queries_are_refused(
 ) -> None:
     response = await client.post("/graphql", content=b"{" + b" " * 1_100_000 + b"}")
     assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
     deep = "{ provinces { " + "children { " * 14 + "code" + " }" * 14 + " } }"
     body = await gql(deep)
-    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+    assert (
+        body["errors"][0]["message"]
+        == "operation 'anonymous' is 15 levels deep; at most 12 are allowed"
+    )
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
 async def test_household_filters_and_total_count(gql: GraphQL) -> None:
