@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from api.db import chain as _chain  # noqa: F401  (registers the commit hook that chains facts)
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

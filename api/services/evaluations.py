@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.policy import Action
+from api.db import chain, chain_facts
 from api.db.models import EvaluationAssignment, ExitApplication, Jurisdiction, RoleAssignment
 from api.db.repositories import applications as app_repo
 from api.db.repositories import evaluations as evaluation_repo
@@ -63,6 +64,7 @@ async def assign_evaluator(
         assigned_at=env.now,
     )
     env.session.add(assignment)
+    chain.note_row(env.session, "evaluation_assignment", assignment)
     await flush_or_conflict(env)
     await ledger.append(
         env.session,
@@ -84,16 +86,19 @@ async def submit_evaluation(
     check_evidence([report])
     if report.kind is not EvidenceKind.EVALUATION_REPORT:
         raise ValidationFailed("an evaluation submits an evaluation_report", path=("report",))
-    application = await env.session.scalar(
-        select(ExitApplication)
-        .join(EvaluationAssignment, EvaluationAssignment.application_id == ExitApplication.id)
-        .where(
-            ExitApplication.id == application_id,
-            EvaluationAssignment.evaluator == principal.subject,
+    found = (
+        await env.session.execute(
+            select(ExitApplication, EvaluationAssignment.id)
+            .join(EvaluationAssignment, EvaluationAssignment.application_id == ExitApplication.id)
+            .where(
+                ExitApplication.id == application_id,
+                EvaluationAssignment.evaluator == principal.subject,
+            )
         )
-    )
-    if application is None:  # not assigned to this evaluator: not there at all, for it
+    ).first()
+    if found is None:  # not assigned to this evaluator: not there at all, for it
         raise NotFound("application", str(application_id))
+    application, assignment_id = found
     await access.authorize(
         env.session,
         env.authorizer,
@@ -110,6 +115,16 @@ async def submit_evaluation(
         raise InvalidTransition(f"stage {stage.code} takes no evaluation report")
     application.updated_at = env.now  # bumps the row version
     await record_action(env, application, principal, application.stage, "evaluation", [report])
+    sync = env.session.sync_session
+    chain.note(
+        env.session,
+        lambda: chain.Fact(
+            "evaluation_samples",
+            assignment_id,
+            application.id,
+            chain_facts.samples_of(sync, assignment_id),
+        ),
+    )
     await flush_or_conflict(env)
     return application
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.authz.policy import Action, stage_object
+from api.db import chain
 from api.db.models import (
     Objection,
     StageRecord,
@@ -52,19 +53,20 @@ async def raise_objection(
     )
     env.session.add(objection)
     apply_state(env, application, new)
-    env.session.add(
-        StageRecord(
-            application_id=application.id,
-            stage=noticed,
-            action="objection",
-            return_to=new.stage,
-            reason=content,
-            actor_subject=principal.subject if principal else "public",
-            actor_role=str(principal.role) if principal else "public",
-            actor_jurisdiction=principal.jurisdiction if principal else "",
-            at=env.now,
-        )
+    record = StageRecord(
+        application_id=application.id,
+        stage=noticed,
+        action="objection",
+        return_to=new.stage,
+        reason=content,
+        actor_subject=principal.subject if principal else "public",
+        actor_role=str(principal.role) if principal else "public",
+        actor_jurisdiction=principal.jurisdiction if principal else "",
+        at=env.now,
     )
+    env.session.add(record)
+    chain.note_row(env.session, "objection", objection)
+    chain.note_stage_record(env.session, record)
     await flush_or_conflict(env)
     await ledger.append(
         env.session,
@@ -110,18 +112,19 @@ async def resolve_objection(
     objection.resolved_by = principal.subject
     objection.resolved_at = env.now
     apply_state(env, application, new)
-    env.session.add(
-        StageRecord(
-            application_id=application.id,
-            stage=application.stage,
-            action="resolve_objection",
-            reason=objection.resolution,
-            actor_subject=principal.subject,
-            actor_role=str(principal.role),
-            actor_jurisdiction=principal.jurisdiction,
-            at=env.now,
-        )
+    record = StageRecord(
+        application_id=application.id,
+        stage=application.stage,
+        action="resolve_objection",
+        reason=objection.resolution,
+        actor_subject=principal.subject,
+        actor_role=str(principal.role),
+        actor_jurisdiction=principal.jurisdiction,
+        at=env.now,
     )
+    env.session.add(record)
+    chain.note_row(env.session, "objection_resolution", objection)
+    chain.note_stage_record(env.session, record)
     await outbox.emit(
         env.session,
         kind=outbox.ChangeKind.OBJECTION_RESOLVED,

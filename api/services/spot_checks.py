@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.enforcer import Authorizer
 from api.authz.policy import Action
+from api.db import chain, chain_facts
 from api.db.models import ExitApplication, Household, Jurisdiction, SpotCheck, SpotCheckSubject
 from api.db.repositories import applications as app_repo
 from api.db.repositories import spot_checks as repo
@@ -127,18 +128,22 @@ async def draw(
     )
     env.session.add(spot_check)
     await flush_or_conflict(env)
-    await repo.add_subjects(
+    subjects = [
+        {
+            "spot_check_id": spot_check.id,
+            "subject_key": c.subject_key,
+            "application_id": c.application_id,
+            "unit_code": c.unit_code,
+            "sample_rank": sample.get(c.subject_key),
+        }
+        for c in candidates
+    ]
+    await repo.add_subjects(env.session, subjects)
+    chain.note(
         env.session,
-        [
-            {
-                "spot_check_id": spot_check.id,
-                "subject_key": c.subject_key,
-                "application_id": c.application_id,
-                "unit_code": c.unit_code,
-                "sample_rank": sample.get(c.subject_key),
-            }
-            for c in candidates
-        ],
+        lambda: chain.Fact(
+            "spot_check", spot_check.id, None, chain_facts.spot_check(spot_check, subjects)
+        ),
     )
     await ledger.append(
         env.session,
@@ -300,22 +305,24 @@ async def _record(
         reason += f"; {finding.note}"
     if finding.result is Result.FAILED:
         returned_to = await _send_back(env, spot_check, application, criteria)
-    written = await repo.record_finding(
-        env.session,
-        row.id,
-        values={
-            "result": finding.result,
-            "failed_criteria": list(criteria),
-            "note": finding.note,
-            "evidence": [{"reference": d.reference, "sha256": d.sha256} for d in finding.evidence],
-            "returned_to": returned_to,
-            "recorded_by": principal.subject,
-            "recorded_role": str(principal.role),
-            "recorded_at": env.now,
-        },
-    )
+    values = {
+        "result": finding.result,
+        "failed_criteria": list(criteria),
+        "note": finding.note,
+        "evidence": [{"reference": d.reference, "sha256": d.sha256} for d in finding.evidence],
+        "returned_to": returned_to,
+        "recorded_by": principal.subject,
+        "recorded_role": str(principal.role),
+        "recorded_at": env.now,
+    }
+    written = await repo.record_finding(env.session, row.id, values=values)
     if not written:
         raise Conflict(f"the finding for {row.subject_key} was recorded by someone else")
+    finding_content = chain_facts.pick(row, chain_facts.FINDING[:3]) | values
+    chain.note(
+        env.session,
+        lambda: chain.Fact("spot_check_finding", row.id, row.application_id, finding_content),
+    )
     await record_action(
         env,
         application,

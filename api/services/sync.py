@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from api.authz.policy import Action
+from api.db import chain
 from api.db.models import OutboxEvent, SyncAck
 from api.db.repositories import changes as change_repo
 from api.domain.jurisdictions import validate_code
@@ -79,6 +80,7 @@ async def acknowledge(
         position=position, accepted=accepted, reason=reason, by=principal.subject, at=env.now
     )
     env.session.add(ack)
+    chain.note_row(env.session, "sync_ack", ack)
     await flush_or_conflict(env)
     await ledger.append(
         env.session,

@@ -1,7 +1,7 @@
 """performStage over HTTP runs a pinned number of SQL statements: on PostgreSQL the
 holding check at the request's start, one read (the application, its procedure's digest,
 the policy version and its history) and one write (the application, its stage record,
-its evidence and the ledger event), outside any transaction of its own, so without
+its evidence, the ledger event and its chain entries), outside any transaction of its own, so without
 BEGIN and COMMIT. More would be a regression of the write path. With an idempotency
 key, the step commits in one transaction with the key's record."""
 
@@ -45,8 +45,12 @@ EXPECTED = {
     # The request's holding check reads nothing: the policy watch keeps its version.
     "postgresql": ["SELECT", "WITH"],
     # the same, each transaction with its explicit BEGIN, and the ORM's flush for the write:
-    # the application, its record, each piece of evidence, the ledger event; one COMMIT
-    "sqlite": ["BEGIN", "SELECT", "BEGIN", "SELECT", "UPDATE", *["INSERT"] * 4, "COMMIT"],
+    # the application, its record, each piece of evidence, the ledger event; then the
+    # chain's two heads (global, the application's) and its entries in one insert; one COMMIT
+    "sqlite": [
+        *["BEGIN", "SELECT", "BEGIN", "SELECT", "UPDATE", *["INSERT"] * 4],
+        *["SELECT", "SELECT", "INSERT", "COMMIT"],
+    ],
 }
 
 

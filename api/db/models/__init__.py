@@ -2,6 +2,7 @@
 
 from api.db.models.access import PolicyState, RoleAssignment
 from api.db.models.audit import AuditEvent
+from api.db.models.chain import ChainEntry
 from api.db.models.evaluations import EvaluationHousehold, EvaluationVillage
 from api.db.models.idempotency import IdempotencyRecord
 from api.db.models.jurisdictions import CountyDesignationRow, Jurisdiction, VillageDesignationRow
@@ -26,6 +27,7 @@ from api.db.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookSubsc
 __all__ = [
     "Assessment",
     "AuditEvent",
+    "ChainEntry",
     "CountyDesignationRow",
     "DeliveryStatus",
     "EvaluationAssignment",

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from api.db import direct
+from api.db import chain, chain_facts, direct
 from api.db.models import (
     AuditEvent,
     Evidence,
@@ -54,6 +54,7 @@ from api.db.repositories.scoping import (
 )
 from api.db.statements import arrays, keys_in, shaped
 from api.db.views import ApplicationView, HouseholdView, StageRecordView
+from api.domain.chain import canonical, sha256
 from api.domain.history import ATTACHING_ACTIONS, Entry
 from api.domain.jurisdictions import Scope, prefix_range
 from api.domain.procedures import Decision
@@ -196,11 +197,13 @@ async def write_step(
     state = inspect(application)
     if state.pending or session.get_bind().dialect.name != "postgresql":
         made = StageRecord(application_id=application.id, **record)
-        session.add(made)
-        session.add_all(
+        proofs = [
             Evidence(application_id=application.id, stage_record=made, **item) for item in evidence
-        )
+        ]
+        session.add(made)
+        session.add_all(proofs)
         session.add(AuditEvent(**audit))
+        chain.note_stage_record(session, made, proofs)
         return True
     changed = tuple(
         sorted(
@@ -216,6 +219,9 @@ async def write_step(
     }
     params |= {f"app_{key}": getattr(application, key) for key in changed}
     params |= {f"rec_{key}": record[key] for key in RECORD_COLUMNS}
+    content = chain_facts.stage_record({"application_id": application.id, **record}, evidence)
+    params["chain_content"] = canonical(content)
+    params["chain_sha256"] = sha256(params["chain_content"])
     params |= {f"audit_{key}": audit[key] for key in AUDIT_COLUMNS}
     for index, item in enumerate(evidence):
         params |= {f"ev{index}_{key}": item[key] for key in EVIDENCE_COLUMNS}
@@ -291,7 +297,12 @@ def _step_statement(changed: tuple[str, ...], evidence_count: int) -> Select[tup
         )
         .cte("step_audit")
     )
-    return select(record.c.id).add_cte(*ctes)
+    chained = (
+        select(chain.append_clause("stage_record", record.c.id, record.c.application_id))
+        .select_from(record)
+        .cte("step_chain")
+    )
+    return select(record.c.id).select_from(record.join(chained, true())).add_cte(*ctes)
 
 
 async def posted_now(
