@@ -1,5 +1,5 @@
-"""The ``tuopin`` command: serve, migrate, demo, deliver, import, export, token, tokens,
-policy, schema.
+"""The ``tuopin`` command: serve, migrate, demo, deliver, import, export, statistics,
+ledger, token, tokens, policy, schema.
 
 Bad input gets one sentence on stderr and a non-zero exit, never a traceback.
 """
@@ -183,6 +183,37 @@ def statistics_rebuild() -> None:
     typer.echo(
         f"statistics rebuilt from {households:,} households "
         f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+ledger_app = typer.Typer(help="The hash chain over decision records.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    head: Annotated[
+        list[str] | None,
+        typer.Option(help="A head cited elsewhere (a notice, an export); must be in the chain."),
+    ] = None,
+) -> None:
+    """Walk the chain and check every decision record against it; exit 1 and name the
+    first broken link when anything was altered, removed or inserted."""
+    from api.services.ledger_command import verify_ledger
+
+    settings = _settings()
+    started = time.perf_counter()
+    verified = asyncio.run(verify_ledger(settings.database_url, cited=tuple(head or ())))
+    if verified.broken is not None:
+        typer.secho(
+            f"ledger broken after {verified.entries:,} good entries: {verified.broken}",
+            err=True,
+            fg="red",
+        )
+        raise typer.Exit(1)
+    typer.echo(
+        f"ledger holds: {verified.entries:,} entries, head {verified.head} "
+        f"({time.perf_counter() - started:.1f} s)"
     )
 
 

@@ -37,6 +37,7 @@ from api.domain.chain import GENESIS, Break, Entry, Heads, canonical, check_link
 from api.domain.chain import sha256 as sha256_of
 
 _PENDING = "tuopin.chain.pending"
+ENTRY_COLUMNS = tuple(Entry.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,11 @@ class Verified:
     head: str
     broken: Break | None
 
+    def missing(self, cited: str) -> Verified:
+        """The chain holds, but a head cited elsewhere is not in it: its tail was cut."""
+        reason = f"the cited head {cited} is not in the chain (entries after it were removed?)"
+        return Verified(self.entries, self.head, Break(None, reason))
+
 
 async def verify(session: AsyncSession, *, batch: int = 5_000) -> Verified:
     """Walk the chain, then check every live record against its entry."""
@@ -193,17 +199,18 @@ def verify_sync(session: Session, *, batch: int = 5_000) -> Verified:
 
     after = 0
     while True:
-        rows = list(
-            session.scalars(
-                select(ChainEntry)
+        # Rows, not ORM objects: what the database holds now, whatever the session has seen.
+        entries = [
+            Entry(**row._mapping)
+            for row in session.execute(
+                select(*(getattr(ChainEntry, name) for name in ENTRY_COLUMNS))
                 .where(ChainEntry.seq > after)
                 .order_by(ChainEntry.seq)
                 .limit(batch)
             )
-        )
-        if not rows:
+        ]
+        if not entries:
             break
-        entries = [_entry(row) for row in rows]
         found_break = check_links(entries, heads)
         if found_break is not None:
             return broken(found_break)
@@ -214,8 +221,7 @@ def verify_sync(session: Session, *, batch: int = 5_000) -> Verified:
             if key in known:
                 return broken(Break(entry.seq, f"{entry.fact} {entry.record_id} is chained twice"))
             known[key] = (entry.seq, entry.content_sha256)
-        after = rows[-1].seq
-        session.expunge_all()
+        after = entries[-1].seq
     for fact, live in chain_facts.LIVE.items():
         for records in live.records(session, batch=batch):
             for record_id, content in chain_facts.completed(session, fact, records):
@@ -251,20 +257,6 @@ def chain_existing(session: Session) -> int:
             append(session.connection(), items)
             count += len(items)
     return count
-
-
-def _entry(row: ChainEntry) -> Entry:
-    return Entry(
-        seq=row.seq,
-        fact=row.fact,
-        record_id=row.record_id,
-        application_id=row.application_id,
-        content=row.content,
-        content_sha256=row.content_sha256,
-        prev_app=row.prev_app,
-        prev_global=row.prev_global,
-        entry_sha256=row.entry_sha256,
-    )
 
 
 def note_stage_record(
