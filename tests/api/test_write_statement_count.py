@@ -1,8 +1,8 @@
 """performStage over HTTP runs a pinned number of SQL statements: on PostgreSQL the
 holding check at the request's start, one read (the application, its procedure's digest,
 the policy version and its history) and one write (the application, its stage record,
-its evidence, the ledger event and its chain entries), outside any transaction of its own, so without
-BEGIN and COMMIT. More would be a regression of the write path. With an idempotency
+its evidence, the ledger event and its chain entry), outside any transaction of its
+own, so without BEGIN and COMMIT. More would be a regression of the write path. With an idempotency
 key, the step commits in one transaction with the key's record."""
 
 from __future__ import annotations
