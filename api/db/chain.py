@@ -11,7 +11,7 @@ with fresh snapshots after the lock; SQLite runs one write transaction at a time
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,23 +154,31 @@ class Head:
     """Entries on the application's chain."""
 
 
+async def heads_of(session: AsyncSession, application_ids: Sequence[int]) -> dict[int, Head]:
+    """The newest entry on each application's chain (those with none are left out)."""
+    if not application_ids:
+        return {}
+    newest = (
+        select(
+            ChainEntry.application_id,
+            func.max(ChainEntry.seq).label("seq"),
+            func.count().label("entries"),
+        )
+        .where(ChainEntry.application_id.in_(sorted(set(application_ids))))
+        .group_by(ChainEntry.application_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            newest.c.application_id, newest.c.seq, ChainEntry.entry_sha256, newest.c.entries
+        ).join(ChainEntry, ChainEntry.seq == newest.c.seq)
+    )
+    return {row[0]: Head(row[1], row[2], row[3]) for row in rows}
+
+
 async def head_of(session: AsyncSession, application_id: int) -> Head | None:
     """The newest entry on an application's chain."""
-    row = (
-        await session.execute(
-            select(
-                ChainEntry.seq,
-                ChainEntry.entry_sha256,
-                select(func.count())
-                .where(ChainEntry.application_id == application_id)
-                .scalar_subquery(),
-            )
-            .where(ChainEntry.application_id == application_id)
-            .order_by(ChainEntry.seq.desc())
-            .limit(1)
-        )
-    ).first()
-    return None if row is None else Head(row[0], row[1], row[2])
+    return (await heads_of(session, [application_id])).get(application_id)
 
 
 @dataclass(frozen=True, slots=True)

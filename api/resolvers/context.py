@@ -14,6 +14,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.relay.utils import to_base64
 
 from api.authz.enforcer import Authorizer
+from api.db import chain
+from api.db.chain import Head
 from api.db.division_cache import DivisionCache
 from api.db.models import Assessment as AssessmentRow
 from api.db.models import (
@@ -427,6 +429,10 @@ class DetailLoaders:
             found = await read(lambda s: app_repo.audit_for(s, ids))
             return [found[i] for i in ids]
 
+        async def chain_heads(ids: Sequence[int]) -> list[Head | None]:
+            found = await read(lambda s: chain.heads_of(s, ids))
+            return [found.get(i) for i in ids]
+
         async def sync(keys: Sequence[tuple[str, str]]) -> list[Any]:
             found = await read(lambda s: change_repo.latest_for_subjects(s, keys))
             return [found.get(k) for k in keys]
@@ -437,6 +443,7 @@ class DetailLoaders:
         )
         self.county_designation: DataLoader[str, CountyDesignationRow | None] = DataLoader(counties)
         self.audit: DataLoader[int, list[AuditEvent]] = DataLoader(audit)
+        self.chain_head: DataLoader[int, Head | None] = DataLoader(chain_heads)
         self.deliveries: DataLoader[int, webhooks.DeliveryCounts] = DataLoader(deliveries)
         self._yearly: dict[tuple[str, int], DataLoader[Any, Any]] = {}
 

@@ -45,6 +45,11 @@ FIELDS: dict[str, dict[str, Access]] = {
     "ApplicationSuccess": {
         "application": SCOPED,
     },
+    "ChainHead": {
+        "entries": SCOPED,
+        "entrySha256": SCOPED,
+        "seq": SCOPED,
+    },
     "ConflictError": {
         "code": PUBLIC,
         "message": PUBLIC,
@@ -65,6 +70,7 @@ FIELDS: dict[str, dict[str, Access]] = {
     "ExitApplication": {
         "household": SCOPED,
         "auditTrail": SCOPED,
+        "chainHead": SCOPED,
         "createdAt": SCOPED,
         "currentStage": SCOPED,
         "designation": SCOPED,

@@ -23,6 +23,7 @@ from api.domain.roles import Role
 from api.resolvers.context import VERSIONS, Context
 from api.resolvers.ids import parse_id
 from api.schema import node_loading
+from api.schema.chain import ChainHead
 from api.schema.details import AuditEvent
 from api.schema.enums import NextAction
 from api.services.exits import snapshot
@@ -321,6 +322,13 @@ class ExitApplication(relay.Node):
     async def audit_trail(self, info: Info) -> list[AuditEvent]:
         rows = await info.context.loaders.details.audit.load(self.id)
         return [AuditEvent.of(r) for r in rows]
+
+    @strawberry.field(
+        description="Its newest entry in the decision ledger, to cite; null before any."
+    )
+    async def chain_head(self, info: Info) -> ChainHead | None:
+        head = await info.context.loaders.details.chain_head.load(self.id)
+        return None if head is None else ChainHead.of(head)
 
     @strawberry.field
     async def evidence(self, info: Info) -> list[EvidenceItem]:

@@ -104,6 +104,8 @@ HOLDINGS = [
     (Role.THIRD_PARTY_EVALUATOR, "23"),
     (Role.INTEGRATOR, "23"),
     (Role.INTEGRATOR, "37"),
+    (Role.INSPECTOR, "23"),
+    (Role.INSPECTOR, "37"),
 ]
 HOLDING_OF = {(role, code[:2] if code else ""): code for role, code in HOLDINGS}
 
@@ -762,3 +764,49 @@ async def test_integrators_import_households_in_bounded_batches(api: Api) -> Non
     too_many = {**request, "rows": request["rows"] * 1_001}
     refused = (await api.gql(batch, integrator, input=too_many))["importHouseholds"]
     assert refused == {"__typename": "ValidationFailedError", "message": "send 1 to 1000 rows"}
+
+
+CHAIN_HEAD = """query($id: ID!) { node(id: $id) { ... on ExitApplication {
+  chainHead { seq entrySha256 entries } history { action } } } }"""
+
+
+async def test_an_applications_chain_head_is_cited_to_those_who_may_read_it(api: Api) -> None:
+    engine = create_engine(api.database_url)
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            household = await f.household(session, HLJ_VILLAGE)
+            await f.member(session, household)
+            await f.income(session, household, 2016, IncomeKind.WAGE, "4000")
+            await f.assessment(session, household, 2016)
+    finally:
+        await engine.dispose()
+    proposed = await api.gql(
+        PROPOSE,
+        api.token(Role.VILLAGE_COMMITTEES, "23"),
+        input={
+            "subjectKind": "HOUSEHOLD",
+            "unitCode": HLJ_VILLAGE,
+            "year": 2016,
+            "subjects": [household.registry_no],
+            "evidence": ev("assembly_minutes"),
+        },
+    )
+    application = proposed["proposeExitList"]["list"]["applications"][0]
+    inspector = api.token(Role.INSPECTOR, "23")
+    first = (await api.gql(CHAIN_HEAD, inspector, id=application["id"]))["node"]
+    # One entry per decision record: the proposal's stage record (its evidence inside it).
+    assert first["chainHead"]["entries"] == len(first["history"]) == 1
+    assert len(first["chainHead"]["entrySha256"]) == 64
+    done = await drive(api, application, "23")
+    assert done["status"] == "EXITED"
+    last = (await api.gql(CHAIN_HEAD, inspector, id=application["id"]))["node"]
+    assert last["chainHead"]["entries"] == len(last["history"])
+    assert last["chainHead"]["seq"] > first["chainHead"]["seq"]
+    assert last["chainHead"]["entrySha256"] != first["chainHead"]["entrySha256"]
+    # The county reads it too; another province's inspector and the public see nothing.
+    county = await api.gql(CHAIN_HEAD, api.token(Role.COUNTY_LEADING_GROUP, "23"), id=done["id"])
+    assert county["node"]["chainHead"] == last["chainHead"]
+    assert (await api.gql(CHAIN_HEAD, api.token(Role.INSPECTOR, "37"), id=done["id"]))[
+        "node"
+    ] is None
+    assert (await api.gql(CHAIN_HEAD, None, id=done["id"]))["node"] is None
