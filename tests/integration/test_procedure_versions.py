@@ -19,6 +19,7 @@ from api.errors import NoticePeriodNotElapsed
 from api.policy_files import standards
 from api.procedure_files import PROCEDURES_DIR, load_book
 from api.services import exits, registry
+from tests.integration.test_procedures import eligible_households
 from tests.scenarios import env, evidence, household_village, later, official
 
 
@@ -140,20 +141,7 @@ async def test_authorization_follows_the_current_policy_while_stages_stay_pinned
     from api.errors import NotPermitted
 
     village = await household_village(session)
-    rows = (
-        (
-            await session.execute(
-                select(models.Household).where(
-                    models.Household.village_code == village,
-                    models.Household.exit_attribute == ExitAttribute.NOT_EXITED,
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    checks = await registry.check_households(session, rows, year=2016, policy=standards())
-    household = next(h for h in rows if checks[h.id].met)
+    (household_key,) = await eligible_households(session, village, 1)
     e = env(session)
     committee = await official(session, Role.VILLAGE_COMMITTEES, village, "pinned-c1")
     other_committee = await official(session, Role.VILLAGE_COMMITTEES, village, "pinned-c2")
@@ -165,7 +153,7 @@ async def test_authorization_follows_the_current_policy_while_stages_stay_pinned
             kind=SubjectKind.HOUSEHOLD,
             unit_code=village,
             year=2016,
-            subjects=[household.registry_no],
+            subjects=[household_key],
             evidence=evidence(EvidenceKind.ASSEMBLY_MINUTES),
         )
     ).applications[0]

@@ -151,18 +151,9 @@ def _for_step_query(ranges: int, everything: bool) -> Select[Any]:
     )
 
 
-RECORD_COLUMNS = (
-    "stage",
-    "action",
-    "decision",
-    "return_to",
-    "reason",
-    "actor_subject",
-    "actor_role",
-    "actor_jurisdiction",
-    "at",
-)
-EVIDENCE_COLUMNS = ("kind", "reference", "sha256")
+# What a step writes is what its chain entry holds (api/db/chain_facts.py).
+RECORD_COLUMNS = tuple(c for c in chain_facts.STAGE_RECORD if c != "application_id")
+EVIDENCE_COLUMNS = chain_facts.EVIDENCE
 AUDIT_COLUMNS = (
     "at",
     "actor_subject",
