@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from api.app import create_app
 from api.config import Mode, Settings
 from api.domain.roles import Role
-from tests.api.conftest import GraphQL, token_for
-from tests.conftest import Database
+from tests.api.conftest import GraphQL, _record_holdings, own_settings, serving, token_for
+from tests.conftest import Database, fresh_database
 
 VILLAGE = "230231101200"
 COUNTY = (Role.COUNTY_LEADING_GROUP, "230231")
@@ -103,11 +103,24 @@ async def test_headers_are_bounded(client: httpx.AsyncClient) -> None:
     assert response.json()["errors"][0]["extensions"]["code"] == "HEADERS_TOO_LARGE"
 
 
+@pytest.fixture(scope="module")
+def race_database(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(database.backend, tmp_path_factory.mktemp("race"), "race") as url:
+        asyncio.run(_record_holdings(url))
+        yield url
+
+
 async def test_twenty_concurrent_calls_with_one_key_get_one_result(
-    client: httpx.AsyncClient,
+    race_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """A retry racing the first call waits for it and gets its result, or is told the
-    key is in use; never the error of a unique violation it did not cause."""
+    key is in use; never the error of a unique violation it did not cause. On a
+    database of its own: the subscription it makes would be delivered to elsewhere."""
+    async with serving(own_settings(race_database, tmp_path_factory)) as client:
+        await _race(client)
+
+
+async def _race(client: httpx.AsyncClient) -> None:
     mutation = """mutation($input: CreateWebhookInput!, $key: String) {
       createWebhookSubscription(input: $input, idempotencyKey: $key) {
         __typename ... on CreateWebhookSuccess { subscription { id } }
