@@ -94,6 +94,7 @@ def append(connection: Connection, items: list[dict[str, Any]]) -> None:
     )
     prev_global = last or GENESIS
     apps: dict[int, str] = {}
+    rows = []
     for item in items:
         app = item["application_id"]
         if app is not None and app not in apps:
@@ -112,14 +113,13 @@ def append(connection: Connection, items: list[dict[str, Any]]) -> None:
             record_id=item["record_id"],
             content_sha256=item["content_sha256"],
         )
-        connection.execute(
-            insert(ChainEntry).values(
-                **item, prev_app=prev_app, prev_global=prev_global, entry_sha256=entry
-            )
+        rows.append(
+            {**item, "prev_app": prev_app, "prev_global": prev_global, "entry_sha256": entry}
         )
         prev_global = entry
         if app is not None:
             apps[app] = entry
+    connection.execute(insert(ChainEntry), rows)  # one statement, however many entries
 
 
 def append_clause(fact: str, record_id: Any, application_id: Any) -> Any:
@@ -245,7 +245,8 @@ def verify_sync(session: Session, *, batch: int = 5_000) -> Verified:
                             f"{live.table} row {record_id} no longer holds what was chained",
                         )
                     )
-    for (fact, record_id), (seq, _) in sorted(known.items(), key=lambda k: k[1][0]):
+    if known:  # entries whose records are gone: the first of them
+        (fact, record_id), (seq, _) = min(known.items(), key=lambda k: k[1][0])
         return broken(Break(seq, f"the {fact} {record_id} it chains is gone"))
     return Verified(heads.count, heads.last, None)
 

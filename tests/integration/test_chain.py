@@ -39,7 +39,7 @@ from api.services import exits
 from api.services.ledger_command import verify_ledger
 from tests import factories as f
 from tests.conftest import Database, _pg_admin, fresh_database
-from tests.integration.test_procedures import propose_households
+from tests.integration.test_procedures import at_notice, propose_households
 from tests.integration.test_register_files_cli import _tuopin
 from tests.scenarios import Cast, env, evidence, household_village, later, official, walk
 
@@ -82,27 +82,8 @@ async def chained(chained_url: tuple[str, str], demo_data: DemoData) -> Chained:
             e = await walk(e, cast, first, flow)
             await session.commit()
             village = await household_village(session)
-            e, proposed = await propose_households(session, village, cast)
-            second = proposed.applications[0]
+            e, second, _ = await at_notice(session, cast, village)
             team = await cast.pick(Role.RESIDENT_WORK_TEAM, village)
-            await exits.perform(
-                e,
-                team,
-                application_id=second.id,
-                stage="verification",
-                decision=Decision.APPROVE,
-                evidence=evidence(
-                    EvidenceKind.VERIFICATION_RECORD, EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT
-                ),
-            )
-            poster = await cast.pick(Role.VILLAGE_COMMITTEES, village)
-            await exits.post_notice(
-                e,
-                poster,
-                application_id=second.id,
-                stage="village_notice",
-                evidence=evidence(EvidenceKind.NOTICE_POSTING),
-            )
             objection = await exits.raise_objection(
                 later(e, days=2), None, application_id=second.id, content="收入未如实申报"
             )
