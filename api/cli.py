@@ -280,13 +280,26 @@ def token(
 
 @app.command()
 def tokens() -> None:
-    """Print a ready-to-paste dev token for every role, held in a demo jurisdiction."""
-    from api.demo.tokens import dev_tokens
+    """Print a ready-to-paste dev token for every role, held in a demo jurisdiction,
+    with what its holder can do next in the database as it is now."""
+    from datetime import UTC, datetime
+
+    from api.auth.tokens import issue_dev_token
+    from api.demo.next_steps import for_holders
+    from api.demo.tokens import holders, label
 
     settings = _settings()
+    principals = holders()
+    waiting = asyncio.run(for_holders(settings.database_url, principals, datetime.now(UTC)))
+    key = settings.signing_key()
+    ttl = timedelta(minutes=settings.token_ttl_minutes)
     typer.echo('Dev tokens (paste into GraphiQL\'s headers as {"Authorization": "Bearer …"}):')
-    for label, value in dev_tokens(settings):
-        typer.echo(f"\n# {label}\nBearer {value}")
+    for principal in principals:
+        typer.echo(f"\n# {label(principal)}")
+        if waiting is not None:
+            for line in waiting[principal.subject] or ["nothing waits on this role yet"]:
+                typer.echo(f"#   next: {line}")
+        typer.echo(f"Bearer {issue_dev_token(principal, key=key, ttl=ttl)}")
     typer.echo("")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from api.config import Settings
 from api.db.repositories import jurisdictions
 from api.db.session import create_engine, session_factory
+from api.demo import scenes
 from api.demo.generator import generate
 from api.demo.loader import load
 from api.demo.tokens import HOLDINGS, dev_subject
@@ -41,6 +42,7 @@ async def load_demo(settings: Settings, *, if_empty: bool, seed: int) -> dict[st
                     now=datetime.now(UTC),
                 )
             counts["role holdings"] = len(HOLDINGS)
+            await scenes.run(session, datetime.now(UTC))
             return counts
     finally:
         await engine.dispose()

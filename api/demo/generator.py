@@ -87,6 +87,7 @@ class VillagePlan:
     households: int
     target_rate: Decimal
     exited_share: float
+    facilities_ready: bool = False
 
 
 def generate(policy: StandardsPolicy, *, seed: int = 2016) -> DemoData:
@@ -99,6 +100,12 @@ def generate(policy: StandardsPolicy, *, seed: int = 2016) -> DemoData:
     villages = [u["code"] for u in source["units"] if u["level"] == "village"]
     for index, village in enumerate(villages):
         plan = _village_plan(rng, index, village)
+        if village.startswith(READY_COUNTY) and plan.target_rate > READY_RATE:
+            # Its villages keep their people and facilities (the same draws), and
+            # count a rural population that puts them below the county bar.
+            plan = VillagePlan(
+                plan.households, READY_RATE, plan.exited_share, plan.facilities_ready
+            )
         _village(data, rng, people, village, plan, policy)
     _plans(data)
     return data
@@ -162,13 +169,18 @@ def _standards(data: DemoData, policy: StandardsPolicy) -> None:
         )
 
 
+READY_COUNTY = "230223"
+"""依安县: the county whose incidence is below its bar, so it can apply to exit."""
+READY_RATE = Decimal("0.015")
+
+
 def _village_plan(rng: random.Random, index: int, village: str) -> VillagePlan:
     lanshan = village.startswith("371302")
     size = rng.randint(25, 50) if lanshan else rng.randint(70, 130)
     if index == 0:
-        return VillagePlan(size, Decimal("0.02"), 0.96)  # exactly on the bar
+        return VillagePlan(size, Decimal("0.02"), 0.96, True)  # exactly on the bar
     if index % 4 == 1:
-        return VillagePlan(size, Decimal("0.015"), 0.96)  # ready to exit
+        return VillagePlan(size, READY_RATE, 0.96, True)  # ready to exit
     rate = Decimal(rng.randint(40, 150)) / Decimal(1000)
     return VillagePlan(size, rate, rng.uniform(0.2, 0.5))
 
@@ -223,7 +235,7 @@ def _village(
         poor_people = max(poor_people, 1)
         rural = poor_people * 50  # exactly 2.00%
     for year in (PREVIOUS, YEAR):
-        ready = plan.target_rate <= Decimal("0.02")
+        ready = plan.facilities_ready
         data.village_indicators.append(
             {
                 "village_code": village,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from api.auth.tokens import issue_dev_token
-from api.config import Settings
 from api.domain.roles import NATIONAL, ROLES, Principal, Role
 
-# Baiquan county (拜泉县, national-level poor county), its town 三道镇 and a village.
-HEILONGJIANG_VILLAGE = "230231101200"
+# Baiquan county (拜泉县, national-level poor county), its town 三道镇 and its village 革新村
+# (合心村 beside it sits exactly at 2.00% incidence: the demo's village exit).
+HEILONGJIANG_VILLAGE = "230231101202"
+# 兰山区's 兰山街道 (a sub-district, the township tier).
+LANSHAN_TOWN = "371302101"
 HOLDINGS: list[tuple[Role, str]] = [
     (Role.VILLAGE_COMMITTEES, HEILONGJIANG_VILLAGE),
     (Role.RESIDENT_WORK_TEAM, HEILONGJIANG_VILLAGE),
@@ -20,12 +19,13 @@ HOLDINGS: list[tuple[Role, str]] = [
     (Role.PROVINCIAL_LEADING_GROUP, "23"),
     (Role.PROVINCIAL_GOVERNMENT, "23"),
     (Role.STATE_COUNCIL_LEADING_GROUP, NATIONAL),
-    (Role.THIRD_PARTY_EVALUATOR, HEILONGJIANG_VILLAGE[:6]),
+    # 依安县 (provincial-level) is the demo's county that applies to exit.
+    (Role.THIRD_PARTY_EVALUATOR, "230223"),
     (Role.INSPECTOR, "23"),
     (Role.INTEGRATOR, "23"),
     # Lanshan district (兰山区): the county tier and a town.
-    (Role.COUNTY_LEADING_GROUP, "371302"),
-    (Role.TOWNSHIP_GOVERNMENT, "371302101"),
+    (Role.COUNTY_LEADING_GROUP, LANSHAN_TOWN[:6]),
+    (Role.TOWNSHIP_GOVERNMENT, LANSHAN_TOWN),
 ]
 
 
@@ -33,12 +33,14 @@ def dev_subject(role: Role, code: str) -> str:
     return f"dev:{role}:{code or 'national'}"
 
 
-def dev_tokens(settings: Settings) -> list[tuple[str, str]]:
-    key = settings.signing_key()
-    ttl = timedelta(minutes=settings.token_ttl_minutes)
-    result = []
-    for role, code in HOLDINGS:
-        principal = Principal(subject=dev_subject(role, code), role=role, jurisdiction=code)
-        label = f"{role} ({ROLES[role].zh}) in {code or 'the whole country'}"
-        result.append((label, issue_dev_token(principal, key=key, ttl=ttl)))
-    return result
+def holders() -> list[Principal]:
+    """The principal of every printed token."""
+    return [
+        Principal(subject=dev_subject(role, code), role=role, jurisdiction=code)
+        for role, code in HOLDINGS
+    ]
+
+
+def label(principal: Principal) -> str:
+    role = principal.role
+    return f"{role} ({ROLES[role].zh}) in {principal.jurisdiction or 'the whole country'}"
