@@ -21,6 +21,7 @@ from api.schema.connections import (
 )
 from api.schema.details import PovertyStandard
 from api.schema.notices import Notice, PostedNoticePage
+from api.schema.permissions import SIGNED_IN
 from api.schema.spot_checks import SpotCheckPage
 from api.schema.types import Info, Jurisdiction
 from api.schema.viewer import Viewer, viewer_of
@@ -34,7 +35,8 @@ class Query:
     )
 
     @strawberry.field(
-        description="Exit applications you may see, with filters; keyset pages of at most 100."
+        description="Exit applications you may see, with filters; keyset pages of at most 100.",
+        permission_classes=SIGNED_IN,
     )
     async def applications(
         self,
@@ -43,7 +45,7 @@ class Query:
         after: str | None = None,
         filter: ApplicationFilterInput | None = None,
         order: ApplicationOrder = ApplicationOrder.CREATED,
-    ) -> ApplicationConnection:
+    ) -> ApplicationConnection | None:
         return await connections.applications(
             info, first=first, after=after, filter=filter, order=order
         )
@@ -67,7 +69,8 @@ class Query:
         return None if found is None else Notice.of(found)
 
     @strawberry.field(
-        description="Integrators: changes after a cursor, in commit order (at most 1,000)."
+        description="Integrators: changes after a cursor, in commit order (at most 1,000).",
+        permission_classes=SIGNED_IN,
     )
     async def changes(
         self,
@@ -76,23 +79,30 @@ class Query:
         first: int = 100,
         kinds: list[str] | None = None,
         under: str | None = None,
-    ) -> ChangePage:
+    ) -> ChangePage | None:
         return await change_schema.changes(info, after=after, first=first, kinds=kinds, under=under)
 
     @strawberry.field(
         description="Spot checks (抽查) in your jurisdiction, newest first, with frame, seed, "
-        "sample and findings (township, county, municipal and provincial officials, inspectors)."
+        "sample and findings (township, county, municipal and provincial officials, inspectors).",
+        permission_classes=SIGNED_IN,
     )
     async def spot_checks(
         self, info: Info, under: str | None = None, first: int = 20, after: str | None = None
-    ) -> SpotCheckPage:
+    ) -> SpotCheckPage | None:
         return await spot_check_schema.page(info, under=under, first=first, after=after)
 
-    @strawberry.field(description="Integrators: webhook subscriptions in your jurisdiction.")
-    async def webhook_subscriptions(self, info: Info) -> list[WebhookSubscriptionType]:
+    @strawberry.field(
+        description="Integrators: webhook subscriptions in your jurisdiction.",
+        permission_classes=SIGNED_IN,
+    )
+    async def webhook_subscriptions(self, info: Info) -> list[WebhookSubscriptionType] | None:
         return await subscriptions(info)
 
-    @strawberry.field(description="The signed-in official; null for the public.")
+    @strawberry.field(
+        description="The signed-in official; null for the public (no token, or a token "
+        "whose holding is not recorded), the one read that says so without an error."
+    )
     def viewer(self, info: Info) -> Viewer | None:
         return viewer_of(info)
 

@@ -41,6 +41,7 @@ from api.schema import (
 from api.schema.changes import Change, SyncAnswer, SyncStatus
 from api.schema.details import Assessment, ExitPlan, IncomeRecord, PoorCounty, PoorVillage
 from api.schema.pagination import PageInfo
+from api.schema.permissions import SIGNED_IN
 from api.schema.procedures import ExitApplication
 from api.services.registry import UnitIncidence
 
@@ -387,8 +388,11 @@ class Jurisdiction(relay.Node):
         row = await info.context.loaders.details.county_designation.load(self.code)
         return None if row is None else PoorCounty.of(row)
 
-    @strawberry.field(description="The unit's exit plans for the year (its own officials).")
-    async def exit_plans(self, info: Info, year: int) -> list[ExitPlan]:
+    @strawberry.field(
+        description="The unit's exit plans for the year (its own officials).",
+        permission_classes=SIGNED_IN,
+    )
+    async def exit_plans(self, info: Info, year: int) -> list[ExitPlan] | None:
         check_year(year)
         if not info.context.scope.covers(self.code):
             return []
@@ -396,7 +400,8 @@ class Jurisdiction(relay.Node):
         return [ExitPlan.of(row) for row in rows]
 
     @strawberry.field(
-        description="Poverty incidence for the year; null outside the viewer's jurisdiction."
+        description="Poverty incidence for the year; null outside the viewer's jurisdiction.",
+        permission_classes=SIGNED_IN,
     )
     async def incidence(self, info: Info, year: int) -> Incidence | None:
         check_year(year)
@@ -407,7 +412,8 @@ class Jurisdiction(relay.Node):
         description="The unit's statistics for the year, kept as changes happen. Null for "
         "the public and outside the viewer's jurisdiction; an error (\"may not read "
         'statistics") for a role that does not read them (third-party evaluators, '
-        "integrators)."
+        "integrators).",
+        permission_classes=SIGNED_IN,
     )
     async def statistics(
         self, info: Info, year: int
@@ -421,7 +427,8 @@ class Jurisdiction(relay.Node):
     @strawberry.field(
         description="Registered households under this unit that the viewer may see, "
         "in (village, id) order. With meetsStandard, a page scans at most 2,000 candidates "
-        "and may hold fewer than `first` rows; follow endCursor while hasNextPage."
+        "and may hold fewer than `first` rows; follow endCursor while hasNextPage.",
+        permission_classes=SIGNED_IN,
     )
     async def households(
         self,
@@ -430,7 +437,7 @@ class Jurisdiction(relay.Node):
         after: str | None = None,
         exit_attribute: list[ExitAttribute] | None = None,
         meets_standard: MeetsStandardInput | None = None,
-    ) -> HouseholdConnection:
+    ) -> HouseholdConnection | None:
         wanted = tuple(a.value for a in exit_attribute or ())
         standard = (
             None
