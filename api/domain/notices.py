@@ -244,16 +244,17 @@ def compose(facts: NoticeFacts) -> Notice:
     count = f"共{len(rows)}{_MEASURE[flow.kind]}"
     before = "、".join(s.zh for s in flow.stages[: flow.index_of(stage.code)])
     effects = "，".join(_EFFECT_ZH[e] for e in stage.effects if e in _EFFECT_ZH)
+    # The list belongs to its year (年度); the dates are the days it was really posted.
     if kind is NoticeKind.NOTICE:
-        title = f"{place}{facts.year}年拟退出{facts.subject_label}名单公示"
+        title = f"{place}{facts.year}年度拟退出{facts.subject_label}名单公示"
         intro = (
-            f"根据《{facts.procedure_title}》，经{before}，现将{unit_name}{facts.year}年"
+            f"根据《{facts.procedure_title}》，经{before}，现将{unit_name}{facts.year}年度"
             f"拟退出{facts.subject_label}名单予以公示（{count}），接受群众监督。"
         )
     else:
-        title = f"{place}{facts.year}年{facts.subject_label}退出公告"
+        title = f"{place}{facts.year}年度{facts.subject_label}退出公告"
         intro = (
-            f"根据《{facts.procedure_title}》，经{before}，现将{unit_name}{facts.year}年"
+            f"根据《{facts.procedure_title}》，经{before}，现将{unit_name}{facts.year}年度"
             f"退出{facts.subject_label}名单予以公告（{count}）"
         )
         if effects and days is None:
@@ -262,6 +263,11 @@ def compose(facts: NoticeFacts) -> Notice:
             intro += f"；公告期满无异议的，{effects}。"
         else:
             intro += "。"
+    if starts.year != facts.year:
+        intro += (
+            f"本名单为{facts.year}年度退出名单，于{chinese_date(starts)}{word}，"
+            f"{word}日期以实际张贴之日为准。"
+        )
     if ends is None:
         period = f"{word}日期：{chinese_date(starts)}。"
         objection: tuple[str, ...] = (

@@ -228,7 +228,7 @@ async def test_the_public_reads_the_posted_list_as_one_notice(board: Board) -> N
     assert len(numbers) == 1, "one list posted on one day is one notice"
     notice = entries[0]["notice"]
     board.number = notice["number"]
-    assert notice["title"] == "合心村2016年拟退出贫困户名单公示"
+    assert notice["title"] == "合心村2016年度拟退出贫困户名单公示"
     assert notice["unitName"] == FULL_NAME
     assert (notice["kind"], notice["stageZh"]) == ("NOTICE", "村内公示")
     assert (notice["startsOn"], notice["endsOn"]) == ("2016-10-08", "2016-10-15")
@@ -409,7 +409,7 @@ async def test_heilongjiangs_announcement_is_posted_on_approval_for_officials_on
     notice, announcement = application["notices"]
     assert notice["number"] == board.number
     assert announcement["kind"] == "ANNOUNCEMENT"
-    assert announcement["title"] == "合心村2016年贫困户退出公告"
+    assert announcement["title"] == "合心村2016年度贫困户退出公告"
     assert announcement["period"] == "公告日期：2016年10月16日。"
     assert (announcement["noticeDays"], announcement["endsOn"]) == (None, None)
     assert announcement["issuer"] == "拜泉县扶贫开发领导小组"
@@ -418,7 +418,7 @@ async def test_heilongjiangs_announcement_is_posted_on_approval_for_officials_on
     pdf = await board.get(f"/notices/{number}.pdf", Role.VILLAGE_COMMITTEES)
     assert pdf.status_code == 200
     flat = "".join(pdf_text(pdf.content).split())
-    assert "合心村2016年贫困户退出公告" in flat
+    assert "合心村2016年度贫困户退出公告" in flat
     assert "公告日期：2016年10月16日" in flat
     assert "王秀英" in flat
     assert "李建国" not in flat

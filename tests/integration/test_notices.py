@@ -130,7 +130,7 @@ async def test_a_townships_village_notice_in_lanshan(session: AsyncSession) -> N
     notice = await read(session, NoticeKey(exit_list.id, "village_notice", date(2015, 11, 2)), T)
     assert notice is not None
     assert notice.unit_name == "山东省临沂市兰山区白沙埠镇"
-    assert notice.title == "白沙埠镇2015年拟退出扶贫工作重点村名单公示"
+    assert notice.title == "白沙埠镇2015年度拟退出扶贫工作重点村名单公示"
     assert [row.cells for row in notice.rows] == [
         ("卧茨村", f"#{apps[0].id}"),
         ("乔家湖村", f"#{apps[1].id}"),
@@ -200,7 +200,7 @@ async def test_a_heilongjiang_county_notice_for_comment(session: AsyncSession) -
     notice = await read(session, NoticeKey(exit_list.id, "public_notice", date(2015, 11, 2)), T)
     assert notice is not None
     assert notice.unit_name == "黑龙江省齐齐哈尔市拜泉县"
-    assert notice.title == "拜泉县2015年拟退出贫困县名单公示"
+    assert notice.title == "拜泉县2015年度拟退出贫困县名单公示"
     assert [row.cells[0] for row in notice.rows] == ["拜泉县"]
     assert notice.responsible == ("黑龙江省扶贫开发领导小组",)
     assert notice.issuer == "黑龙江省扶贫开发领导小组"

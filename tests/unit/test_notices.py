@@ -92,7 +92,7 @@ def test_dates_are_written_the_chinese_way() -> None:
 def test_a_village_household_notice() -> None:
     notice = compose(facts())
     assert notice.kind is NoticeKind.NOTICE
-    assert notice.title == "合心村2016年拟退出贫困户名单公示"
+    assert notice.title == "合心村2016年度拟退出贫困户名单公示"
     assert notice.unit_name == "黑龙江省齐齐哈尔市拜泉县三道镇合心村"
     assert "黑龙江省贫困县、建档立卡贫困村和贫困人口退出实施意见" in notice.intro
     assert "经民主评议、核实认可" in notice.intro
@@ -113,6 +113,18 @@ def test_dates_are_days_in_china_not_in_utc() -> None:
     notice = compose(facts(subjects=(household(1, "李建国", "1组", at=late),)))
     assert notice.starts_on == date(2016, 10, 8)
     assert notice.ends_on == date(2016, 10, 15)
+
+
+def test_a_list_posted_in_a_later_year_says_its_year_and_keeps_the_true_dates() -> None:
+    posted = datetime(2017, 1, 3, 2, 0, tzinfo=UTC)
+    notice = compose(facts(subjects=(household(1, "李建国", "1组", at=posted),)))
+    assert notice.title == "合心村2016年度拟退出贫困户名单公示"
+    assert "本名单为2016年度退出名单，于2017年1月3日公示，公示日期以实际张贴之日为准。" in (
+        notice.intro
+    )
+    assert notice.period == "公示期：2017年1月3日至2017年1月10日，共7天。"
+    same_year = compose(facts())
+    assert "本名单为" not in same_year.intro
 
 
 def test_how_to_object_names_the_responsible_bodies_and_the_online_channel() -> None:
@@ -138,7 +150,7 @@ def test_lanshan_announces_for_five_days_signed_by_the_town() -> None:
     )
     notice = compose(facts("lanshan", "announcement", unit_path=lanshan, subjects=(subject,)))
     assert notice.kind is NoticeKind.ANNOUNCEMENT
-    assert notice.title == "东关社区2016年贫困户退出公告"
+    assert notice.title == "东关社区2016年度贫困户退出公告"
     assert notice.period == "公告期：2016年10月8日至2016年10月13日，共5天。"
     assert notice.issuer == "枣园镇人民政府"
     assert "经民主评议、核实认可、村内公示、报镇街、抽查审核" in notice.intro
@@ -175,7 +187,7 @@ def test_a_township_list_of_villages_names_each_village() -> None:
             subjects=villages,
         )
     )
-    assert notice.title == "三道镇2016年拟退出贫困村名单公示"
+    assert notice.title == "三道镇2016年度拟退出贫困村名单公示"
     assert [r.cells[0] for r in notice.rows] == ["合心村", "利华村"]
     assert "共2个" in notice.intro
     assert notice.issuer == "三道镇人民政府"
@@ -234,7 +246,7 @@ def test_heilongjiangs_announcement_has_a_date_but_no_period() -> None:
     approved = replace(household(1, "李建国", "1组"), ends_at=None)
     notice = compose(facts("heilongjiang", "announcement", subjects=(approved,)))
     assert notice.kind is NoticeKind.ANNOUNCEMENT
-    assert notice.title == "合心村2016年贫困户退出公告"
+    assert notice.title == "合心村2016年度贫困户退出公告"
     assert (notice.days, notice.ends_on) == (None, None)
     assert notice.period == "公告日期：2016年10月8日。"
     assert "经民主评议、核实认可、村内公示" in notice.intro
