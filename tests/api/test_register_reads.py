@@ -75,11 +75,16 @@ async def test_pages_continue_from_the_cursor_without_overlap(gql: GraphQL) -> N
 async def test_out_of_jurisdiction_and_anonymous_readers_see_no_households(gql: GraphQL) -> None:
     neighbour = (Role.VILLAGE_COMMITTEES, OTHER_VILLAGE)
     other_province = (Role.COUNTY_LEADING_GROUP, "371302")
-    for actor in (neighbour, other_province, None):
+    for actor in (neighbour, other_province):
         body = await gql(HOUSEHOLDS, as_=actor, code=VILLAGE, first=5)
         village = body["data"]["jurisdiction"]
         assert village["households"]["edges"] == []
         assert village["incidence"] is None
+    # The public is told that the register needs a token, the unit's name still read.
+    body = await gql(HOUSEHOLDS, code=VILLAGE, first=5)
+    assert body["data"]["jurisdiction"]["households"] is None
+    assert body["data"]["jurisdiction"]["incidence"] is None
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"UNAUTHENTICATED"}
 
 
 async def test_an_evaluator_sees_no_register_without_an_assignment(gql: GraphQL) -> None:
@@ -174,10 +179,14 @@ async def test_register_details_designations_standards_and_plans(gql: GraphQL) -
     assert {line["kind"] for line in node["incomes"]} >= {"WAGE", "COST"}
     assert node["assessments"][0]["evidence"].startswith("入户核查表")
 
-    public = (await gql(query))["data"]
-    assert public["county"]["poorCounty"]["designation"] == "NATIONAL"  # published lists
-    assert public["county"]["exitPlans"] == []
-    assert public["village"]["households"]["edges"] == []
+    public = await gql(query)
+    assert public["data"]["county"]["poorCounty"]["designation"] == "NATIONAL"  # published
+    assert public["data"]["county"]["exitPlans"] is None
+    assert public["data"]["village"]["households"] is None
+    assert [e["path"] for e in public["errors"]] == [
+        ["county", "exitPlans"],
+        ["village", "households"],
+    ]
     outsider = (await gql(query, as_=(Role.COUNTY_LEADING_GROUP, "371302")))["data"]
     assert outsider["county"]["exitPlans"] == []
 
@@ -289,12 +298,15 @@ async def test_a_token_reads_only_while_its_holding_is_recorded(
         response = await client.post(
             "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
         )
-        data: dict[str, object] = response.json()["data"]["jurisdiction"]
+        body = response.json()
+        data: dict[str, object] = body["data"]["jurisdiction"]
+        data["codes"] = {e["extensions"]["code"] for e in body.get("errors", [])}
         return data
 
     ghost = await read("ghost-never-granted")
     assert ghost["incidence"] is None
-    assert ghost["households"] == {"edges": []}
+    assert ghost["households"] is None  # an unrecorded holding reads as the public
+    assert ghost["codes"] == {"UNAUTHENTICATED"}
 
     engine = create_engine(settings.database_url)
     try:
@@ -326,7 +338,8 @@ async def test_a_token_reads_only_while_its_holding_is_recorded(
             break
         await asyncio.sleep(0.05)
     assert revoked["incidence"] is None
-    assert revoked["households"] == {"edges": []}
+    assert revoked["households"] is None
+    assert revoked["codes"] == {"UNAUTHENTICATED"}
 
 
 async def test_a_pages_figures_are_the_households_own(gql: GraphQL) -> None:

@@ -159,8 +159,11 @@ async def test_other_units_figures_are_null(api: Api) -> None:
     assert lanshan["jurisdiction"]["statistics"] is None
     above = await api.gql(READ, api.token(Role.TOWNSHIP_GOVERNMENT, "23"), code=HLJ_COUNTY)
     assert above["jurisdiction"]["statistics"] is None
-    public = await api.gql(READ, None, code=HLJ_COUNTY)
-    assert public["jurisdiction"]["statistics"] is None
+    public = (
+        await api.client.post("/graphql", json={"query": READ, "variables": {"code": HLJ_COUNTY}})
+    ).json()
+    assert public["data"]["jurisdiction"]["statistics"] is None
+    assert [e["extensions"]["code"] for e in public["errors"]] == ["UNAUTHENTICATED"]
     # The allowed case, for contrast: the same query from the county's own officials.
     own = await api.gql(READ, api.token(Role.COUNTY_LEADING_GROUP, "23"), code=HLJ_COUNTY)
     assert own["jurisdiction"]["statistics"]["code"] == HLJ_COUNTY
