@@ -79,6 +79,11 @@ def test_migrate_demo_and_tokens_on_a_fresh_directory(tmp_path: Path) -> None:
     assert "already holds data" in refused.stderr
     tokens = run("tokens", tmp=tmp_path)
     assert tokens.returncode == 0
+    # Beside each token, what its holder can do next, read from the loaded demo.
+    assert "#   next: household 2302311012020007 waits at verification (核实认可)" in (
+        tokens.stdout
+    )
+    assert tokens.stdout.count("#   next:") >= 13
     bearer = [line for line in tokens.stdout.splitlines() if line.startswith("Bearer ")]
     assert len(bearer) >= 12
     key = (tmp_path / ".tuopin" / "dev-signing-key").read_text().strip()
