@@ -42,17 +42,10 @@ LANSHAN = LANSHAN_TOWN[:6]
 WEBHOOK_URL = "https://sync.example.gov.cn/tuopin"
 
 
-def document(name: str) -> EvidenceInput:
-    """Hash-only evidence: the reference and the sha256 of the demo's named document."""
-    return EvidenceInput(EvidenceKind.ASSEMBLY_MINUTES, name, _sha(name))
-
-
-def _sha(name: str) -> str:
-    return hashlib.sha256(f"tuopin demo document: {name}".encode()).hexdigest()
-
-
-def proof(kind: EvidenceKind, name: str) -> EvidenceInput:
-    return EvidenceInput(kind, name, _sha(name))
+def proof(kind: EvidenceKind, reference: str) -> EvidenceInput:
+    """Hash-only evidence whose sha256 is that of its reference text (UTF-8), standing in
+    for the document, as in the README's examples."""
+    return EvidenceInput(kind, reference, hashlib.sha256(reference.encode()).hexdigest())
 
 
 class Scenes:
@@ -143,7 +136,7 @@ class Scenes:
             unit_code=village,
             year=YEAR,
             subjects=list(keys),
-            evidence=[document(f"{village} 村民代表大会民主评议记录")],
+            evidence=[proof(EvidenceKind.ASSEMBLY_MINUTES, f"{village} 村民代表大会民主评议记录")],
         )
         return proposed.applications
 
