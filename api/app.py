@@ -29,16 +29,23 @@ from api.db.session import create_engine, read_session_factory, session_factory
 from api.documents.routes import notice_html, notice_pdf
 from api.domain.roles import Principal
 from api.http_limits import BodySizeLimit, HeaderSizeLimit, error_response
+from api.observability import metrics, multiprocess, tracing
+from api.observability.metrics import MetricsRoute
+from api.observability.middleware import ObserveRequests
 from api.policy_files import standards
 from api.procedure_files import book
 from api.resolvers.context import Clock, Context, utc_now
+from api.resolvers.replica import ReplicaReads
 from api.schema.error_reporting import coded
 from api.schema.errors import ErrorCode
-from api.schema.schema import schema
+from api.schema.schema import ExtensionFactory, app_extensions, schema
 from api.services import access
 
 
 class TuopinGraphQL(GraphQL[Context, None]):
+    extensions: tuple[ExtensionFactory, ...] = ()
+    """This app's extensions on top of the schema's (tracing, replica reads)."""
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
@@ -64,16 +71,22 @@ class TuopinGraphQL(GraphQL[Context, None]):
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         # Strawberry answers its HTTP-level refusals (not JSON, no query, GET for a
         # mutation) in plain text; a client gets them in the shape of every other error.
+        token = app_extensions.set(self.extensions) if self.extensions else None
         try:
             return await super().run(request, *args, **kwargs)
         except HTTPException as exc:
             return error_response(exc.status_code, exc.reason, ErrorCode.BAD_REQUEST)
+        finally:
+            if token is not None:
+                app_extensions.reset(token)
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         # ErrorCodes codes the result's errors inside the operation; an error raised
         # around it (Strawberry's own fallback) still reaches the client coded and masked.
         if result.errors:
             result.errors = [coded(error) for error in result.errors]
+            for error in result.errors:
+                metrics.count_error(str((error.extensions or {}).get("code")), "graphql")
         return await super().process_result(request, result)
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -92,6 +105,7 @@ class TuopinGraphQL(GraphQL[Context, None]):
             shared_reads=state.shared_reads,
             planned=state.planned,
             divisions=state.divisions,
+            replica=state.replica_sessions,
         )
         request.scope.setdefault("state", {})[_CONTEXT] = context
         if principal is not None:
@@ -119,6 +133,7 @@ def create_app(
     settings.require_production_secrets()
     policy = standards()
     procedures = book()
+    traced = tracing.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -131,6 +146,20 @@ def create_app(
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         app.state.read_sessions = read_session_factory(engine)
+        limit = settings.database_pool_size + settings.database_max_overflow
+        metrics.instrument_pool(engine, name="primary", limit=limit)
+        replica = None
+        app.state.replica_sessions = None
+        if settings.database_read_url is not None:
+            replica = create_engine(
+                settings.database_read_url,
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_max_overflow,
+            )
+            metrics.instrument_pool(replica, name="replica", limit=limit)
+            app.state.replica_sessions = read_session_factory(replica)
+        if multiprocess.enabled():
+            multiprocess.forget_dead_processes()
         app.state.shared_reads = engine.dialect.name == "postgresql"  # autocommit reads
         app.state.planned = planned
         app.state.policy = policy
@@ -158,11 +187,19 @@ def create_app(
             if watch is not None:
                 await watch.stop()
             await engine.dispose()
+            if replica is not None:
+                await replica.dispose()
+            if traced is not None:
+                traced.shutdown()
 
     graphql = TuopinGraphQL(
         schema,
         graphql_ide="graphiql" if settings.is_dev else None,
         allow_queries_via_get=False,
+    )
+    graphql.extensions = (
+        *(() if traced is None else (traced.extension,)),
+        *(() if settings.database_read_url is None else (ReplicaReads,)),
     )
     app = Starlette(
         routes=[
@@ -177,6 +214,12 @@ def create_app(
     app.add_middleware(BearerAuth, verify=RememberedTokens(_verifier(settings)))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderSizeLimit)
+    app.add_middleware(MetricsRoute, settings=settings)  # ahead of BearerAuth: not a JWT
+    app.add_middleware(
+        ObserveRequests,
+        routes=app.routes,
+        request_span=None if traced is None else traced.request_span,
+    )
     return app
 
 

@@ -48,10 +48,14 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API (GraphiQL at /graphql in dev mode; /healthz and /readyz)."""
+    """Serve the API (GraphiQL at /graphql in dev mode; /healthz, /readyz, /metrics)."""
     import uvicorn
 
+    from api.observability import logging as logs
+    from api.observability import multiprocess
+
     settings = _settings()
+    multiprocess.prepare(settings.state_dir)  # before any worker imports prometheus_client
     if settings.is_dev:
         key_file = settings.state_dir / "dev-signing-key"
         settings.signing_key()
@@ -63,8 +67,9 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
-        access_log=False,
+        log_config=logs.config(settings),
+        log_level=settings.log_level,
+        access_log=False,  # ObserveRequests writes one line per request, with its id
     )
 
 

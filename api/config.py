@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.errors import ConfigurationError
@@ -24,6 +24,14 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 class Mode(StrEnum):
     DEV = "dev"
     PRODUCTION = "production"
+
+
+class LogFormat(StrEnum):
+    JSON = "json"
+    TEXT = "text"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class Settings(BaseSettings):
@@ -49,6 +57,19 @@ class Settings(BaseSettings):
     gc_tuning: bool = True
     """At start-up, freeze what the process has built and collect young objects less
     often (api/gc_tuning.py): a request allocates thousands of short-lived objects."""
+    database_read_url: str | None = None
+    """A streaming replica of the primary (PostgreSQL): queries read there once their
+    operation is known to be a query; mutations, role holdings and the policy watch stay
+    on the primary (docs/deployment.md)."""
+    log_format: LogFormat | None = None
+    """``json`` (one object per line) or ``text``; unset: json in production, text in dev."""
+    log_level: str = "info"
+    metrics_token: SecretStr | None = None
+    """The bearer token /metrics asks for in production (unset there: /metrics is 404);
+    dev mode serves /metrics to anyone."""
+    otel_endpoint: str | None = None
+    """An OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces): tracing is on."""
+    otel_service_name: str = "tuopin"
 
     @field_validator("database_url")
     @classmethod
@@ -58,6 +79,26 @@ class Settings(BaseSettings):
             supported = " or ".join(f"{d}://..." for d in SUPPORTED_DRIVERS)
             raise ValueError(f"must start with {supported}, not {driver}://")
         return value
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _postgresql_replica(cls, value: str | None, info: ValidationInfo) -> str | None:
+        primary = str(info.data.get("database_url", ""))
+        if value is not None and not (
+            value.startswith("postgresql+asyncpg://") and primary.startswith("postgresql")
+        ):
+            raise ValueError(
+                "must be a postgresql+asyncpg://... URL (a streaming replica of a "
+                "PostgreSQL TUOPIN_DATABASE_URL)"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS).lower()}")
+        return value.lower()
 
     @field_validator("token_ttl_minutes")
     @classmethod
@@ -73,6 +114,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def logs_as(self) -> LogFormat:
+        if self.log_format is not None:
+            return self.log_format
+        return LogFormat.TEXT if self.is_dev else LogFormat.JSON
 
     def require_production_secrets(self) -> None:
         """Raise ConfigurationError naming the first production secret that is missing."""

@@ -9,6 +9,8 @@ import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.observability.request_id import note_refusal
+
 MAX_HEADER_BYTES = 8 * 1024
 """One header's value: a bearer token from any identity provider fits in far less."""
 MAX_HEADERS_BYTES = 32 * 1024
@@ -18,6 +20,7 @@ MAX_HEADERS_BYTES = 32 * 1024
 def error_response(
     status: int, message: str, code: str, headers: dict[str, str] | None = None
 ) -> Response:
+    note_refusal(code)  # counted in the metrics by ObserveRequests
     body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
     return Response(body, status, headers=headers, media_type="application/json")
 

@@ -84,8 +84,17 @@ class Context:
     shared_reads: bool = False
     """Whether the request's reads share one session (read sessions in autocommit, as on
     PostgreSQL: each statement sees what is committed, so sharing changes no answer)."""
+    replica: async_sessionmaker[AsyncSession] | None = None
+    """Read sessions on the read replica (TUOPIN_DATABASE_READ_URL), if there is one: a
+    query's reads move there once its operation is known to be a query
+    (``read_from_replica``); everything before (the token's holding) and every
+    mutation's reads stay on the primary."""
+    _reads: async_sessionmaker[AsyncSession] = field(init=False)
     _session: AsyncSession | None = field(init=False, default=None)
     _turn: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self._reads = self.read_sessions
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -103,12 +112,33 @@ class Context:
         read cost more than the read); otherwise every batch gets its own short session.
         """
         if not self.shared_reads:
-            async with self.read_sessions() as session:
+            async with self._reads() as session:
                 return await work(session)
         async with self._turn:
             if self._session is None:
-                self._session = self.read_sessions()
+                self._session = self._reads()
             return await work(self._session)
+
+    async def read_primary(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` on the primary even in a query that reads the replica: for what
+        the process keeps beyond the request (the units, emptied by the primary's
+        notifications, would otherwise be refilled from a replica that lags)."""
+        if self._reads is self.read_sessions:
+            return await self.read(work)
+        async with self.read_sessions() as session:
+            return await work(session)
+
+    async def read_from_replica(self) -> None:
+        """From now on, read the replica (a no-op without one). Called before a query
+        executes (``api.resolvers.replica``); the primary connection the token check
+        used goes back to its pool."""
+        if self.replica is None or self._reads is self.replica:
+            return
+        async with self._turn:
+            self._reads = self.replica
+            if self._session is not None:
+                session, self._session = self._session, None
+                await session.close()
 
     async def close(self) -> None:
         """Give the request's read connection back (after the response is sent), and let
@@ -256,7 +286,9 @@ class Loaders:
         found = cache.known(codes)
         missing = [code for code in codes if code not in found]
         if missing:
-            read = await self._context.read(lambda s: jurisdiction_repo.by_codes(s, missing))
+            read = await self._context.read_primary(
+                lambda s: jurisdiction_repo.by_codes(s, missing)
+            )
             cache.keep(list(read.values()), generation)
             found.update(read)
         return [found.get(code) for code in codes]

@@ -13,6 +13,7 @@ from enum import StrEnum
 import strawberry
 
 from api import errors
+from api.observability.metrics import count_error
 
 
 @strawberry.enum(
@@ -129,6 +130,7 @@ ANONYMOUS = NotPermittedError(
 
 
 def error_of(exc: errors.TuopinError) -> Error:
+    count_error(code_of(exc), "payload")
     match exc:
         case errors.NotFound():
             return NotFoundError(message=exc.message, kind=exc.kind, key=exc.key)

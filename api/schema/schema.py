@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import ClassVar
 
 import strawberry
@@ -14,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from api.execution.executor import PlannedExecutor
+from api.observability.operations import OperationNames
 from api.schema.error_reporting import ErrorCodes, log_errors
 from api.schema.limits import DocumentLimits
 from api.schema.mutation import Mutation
@@ -82,7 +84,22 @@ _Validated = tuple[DocumentNode, GraphQLSchema, list[GraphQLError]]
 _LIMIT_RULES: list[type[ASTValidationRule]] = [DocumentLimits]
 
 
+ExtensionFactory = Callable[[], SchemaExtension]
+app_extensions: ContextVar[tuple[ExtensionFactory, ...]] = ContextVar(
+    "tuopin_app_extensions", default=()
+)
+"""Extensions of one app on top of the schema's (tracing, replica reads), set by the
+app's view around each request: the schema is built once per process."""
+
+
 class TuopinSchema(strawberry.Schema):
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        extensions = super().get_extensions(sync)
+        extra = app_extensions.get()
+        if extra:
+            extensions.extend(factory() for factory in extra)
+        return extensions
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -100,6 +117,7 @@ def build_schema() -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=5_000),
             lambda: ParserCache(maxsize=256),
             DocumentValidationCache,
+            OperationNames,
             ErrorCodes,
         ],
     )

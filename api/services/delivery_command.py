@@ -13,6 +13,7 @@ from api.config import Settings
 from api.db.session import create_engine, session_factory
 from api.domain.webhooks import RetrySchedule
 from api.errors import ValidationFailed
+from api.observability import logging as logs
 from api.services.delivery import Worker, WorkerConfig
 
 
@@ -36,8 +37,7 @@ async def run_worker(
             "would be claimed twice",
             path=("leaseSeconds",),
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request is noise
+    logs.configure(settings)  # JSON lines in production, as the API's
     config = WorkerConfig(
         schedule=RetrySchedule(
             base=backoff, cap=max(backoff, timedelta(hours=1)), max_attempts=max_attempts
