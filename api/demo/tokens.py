@@ -7,7 +7,7 @@ from api.domain.roles import NATIONAL, ROLES, Principal, Role
 # Baiquan county (拜泉县, national-level poor county), its town 三道镇 and its village 革新村
 # (合心村 beside it sits exactly at 2.00% incidence: the demo's village exit).
 HEILONGJIANG_VILLAGE = "230231101202"
-# 兰山区's 兰山街道 (a sub-district, the township tier).
+# 兰山区's town 白沙埠镇 (the township tier).
 LANSHAN_TOWN = "371302101"
 HOLDINGS: list[tuple[Role, str]] = [
     (Role.VILLAGE_COMMITTEES, HEILONGJIANG_VILLAGE),
