@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Protocol
 
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,7 +26,13 @@ QUIET = frozenset({"/metrics", "/healthz", "/readyz"})
 """Paths polled by machines: their lines are DEBUG."""
 OTHER_ROUTE = "other"
 
-SpanFactory = Callable[[Scope], AbstractContextManager[Any]]
+
+class AnsweredSpan(Protocol):
+    def answered(self, status: int) -> None: ...
+
+
+SpanFactory = Callable[[Scope], AbstractContextManager[AnsweredSpan]]
+"""A request's span (``tracing.Tracing.request_span``), told the status at the end."""
 
 
 class ObserveRequests:
@@ -60,8 +66,12 @@ class ObserveRequests:
 
         span = self._span(scope) if self._span is not None else nullcontext()
         try:
-            with span:
-                await self._app(scope, receive, send_with_id)
+            with span as traced:
+                try:
+                    await self._app(scope, receive, send_with_id)
+                finally:
+                    if traced is not None:
+                        traced.answered(status)
         finally:
             self._observe(scope, record, status, time.perf_counter() - started)
             current.reset(token)

@@ -39,7 +39,7 @@ class Tracing:
 
         return OpenTelemetryExtension(tracer_provider=self.provider, arg_filter=_no_arguments)
 
-    def request_span(self, scope: Scope) -> AbstractContextManager[Any]:
+    def request_span(self, scope: Scope) -> AbstractContextManager[_Answered]:
         return _request_span(self.provider, scope)
 
     def shutdown(self) -> None:
@@ -74,7 +74,7 @@ def configure(settings: Settings, *, exporter: SpanExporter | None = None) -> Tr
 
 
 @contextmanager
-def _request_span(provider: TracerProvider, scope: Scope) -> Iterator[Any]:
+def _request_span(provider: TracerProvider, scope: Scope) -> Iterator[_Answered]:
     from opentelemetry import propagate
     from opentelemetry.trace import SpanKind
 
@@ -91,7 +91,19 @@ def _request_span(provider: TracerProvider, scope: Scope) -> Iterator[Any]:
             "tuopin.request_id": current_id() or "",
         },
     ) as span:
-        yield span
+        yield _Answered(span)
+
+
+@dataclass(frozen=True)
+class _Answered:
+    span: Any
+
+    def answered(self, status: int) -> None:
+        from opentelemetry.trace import StatusCode
+
+        self.span.set_attribute("http.response.status_code", status)
+        if status >= 500:
+            self.span.set_status(StatusCode.ERROR)
 
 
 def _no_arguments(args: dict[str, Any], info: Any) -> dict[str, Any]:
