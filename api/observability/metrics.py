@@ -19,7 +19,8 @@ Read from the database at scrape time, so that every worker tells the same truth
 - ``tuopin_outbox_enqueue_lag_events``: for the active subscription furthest behind,
   how many committed changes the delivery worker has not looked at yet;
 - ``tuopin_webhook_deliveries{status}``: pending and dead deliveries of active
-  subscriptions (delivered ones are counted by ``tuopin deliver --metrics-port``);
+  subscriptions (both found through the status index; delivered ones are not counted
+  at every scrape, their table only grows);
 - ``tuopin_webhook_oldest_pending_seconds``: the age of the change behind the oldest
   pending delivery (0 when none waits);
 - ``tuopin_metrics_database_up``: 0 when those reads failed.
