@@ -40,6 +40,9 @@ YIAN = "230223"
 QIQIHAR = HEILONGJIANG_VILLAGE[:4]
 LANSHAN = LANSHAN_TOWN[:6]
 WEBHOOK_URL = "https://sync.example.gov.cn/tuopin"
+NOTICE_DAYS = 7
+"""The village notice's days in both procedures (村内公示)."""
+ACKNOWLEDGED = (EvidenceKind.VERIFICATION_RECORD, EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT)
 
 
 def proof(kind: EvidenceKind, reference: str) -> EvidenceInput:
@@ -170,35 +173,38 @@ class Scenes:
             ],
         )
 
+    async def through_village_notice(
+        self, village: str, key: str, *, days_ago: float, approved: bool
+    ) -> models.ExitApplication:
+        """A household proposed ``days_ago``, verified the day after, its village notice
+        posted the day after that and, if ``approved``, approved once its days ran."""
+        committee = await self.colleague(Role.VILLAGE_COMMITTEES, village)
+        team = await self.colleague(Role.RESIDENT_WORK_TEAM, village)
+        (application,) = await self.propose_households(village, [key], days_ago=days_ago)
+        await self.approve(team, application, "verification", *ACKNOWLEDGED, days_ago=days_ago - 1)
+        await self.post(committee, application, "village_notice", days_ago=days_ago - 2)
+        if approved:
+            await self.approve(
+                committee, application, "village_notice", days_ago=days_ago - 2 - NOTICE_DAYS
+            )
+        return application
+
     # ------------------------------------------------------------------ Heilongjiang
 
     async def heilongjiang_households(self) -> None:
         village = HEILONGJIANG_VILLAGE
-        committee2 = await self.colleague(Role.VILLAGE_COMMITTEES, village)
-        team2 = await self.colleague(Role.RESIDENT_WORK_TEAM, village)
         county2 = await self.colleague(Role.COUNTY_LEADING_GROUP, BAIQUAN)
         exited_key, verify_key, board_key, announce_key = await self.eligible(village, 4)
-        v_ack = (EvidenceKind.VERIFICATION_RECORD, EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT)
 
         # Exited: all four stages, a month ago.
-        (exited,) = await self.propose_households(village, [exited_key], days_ago=40)
-        await self.approve(team2, exited, "verification", *v_ack, days_ago=39)
-        await self.post(committee2, exited, "village_notice", days_ago=38)
-        await self.approve(committee2, exited, "village_notice", days_ago=30)
+        exited = await self.through_village_notice(village, exited_key, days_ago=40, approved=True)
         await self.approve(
             county2, exited, "announcement", EvidenceKind.NOTICE_POSTING, days_ago=29
         )
-
         # At the announcement: the county's turn.
-        (announce,) = await self.propose_households(village, [announce_key], days_ago=12)
-        await self.approve(team2, announce, "verification", *v_ack, days_ago=11)
-        await self.post(committee2, announce, "village_notice", days_ago=10)
-        await self.approve(committee2, announce, "village_notice", days_ago=3)
-
+        await self.through_village_notice(village, announce_key, days_ago=12, approved=True)
         # On the village's public board: its 7 days end in 5 days.
-        (board,) = await self.propose_households(village, [board_key], days_ago=4)
-        await self.approve(team2, board, "verification", *v_ack, days_ago=3)
-        await self.post(committee2, board, "village_notice", days_ago=2)
+        await self.through_village_notice(village, board_key, days_ago=4, approved=False)
 
         # Proposed yesterday: verification (核实认可) waits on any village role.
         await self.propose_households(village, [verify_key], days_ago=1)
@@ -293,25 +299,16 @@ class Scenes:
         town2 = await self.colleague(Role.TOWNSHIP_GOVERNMENT, LANSHAN_TOWN)
         villages = await self.villages(LANSHAN_TOWN)
         village = villages[0]
-        committee2 = await self.colleague(Role.VILLAGE_COMMITTEES, village)
         committee3 = await self.colleague(Role.VILLAGE_COMMITTEES, village, 3)
-        team2 = await self.colleague(Role.RESIDENT_WORK_TEAM, village)
         review_key, board_key = await self.eligible(village, 2)
-        v_ack = (EvidenceKind.VERIFICATION_RECORD, EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT)
 
         # At the town's spot check (抽查审核): the town draws, records, approves.
-        (review,) = await self.propose_households(village, [review_key], days_ago=14)
-        await self.approve(team2, review, "verification", *v_ack, days_ago=13)
-        await self.post(committee2, review, "village_notice", days_ago=12)
-        await self.approve(committee2, review, "village_notice", days_ago=4)
+        review = await self.through_village_notice(village, review_key, days_ago=14, approved=True)
         await self.approve(
             committee3, review, "report_to_town", EvidenceKind.REPORT_DOCUMENT, days_ago=3
         )
-
         # On the Lanshan village's board.
-        (board,) = await self.propose_households(village, [board_key], days_ago=3)
-        await self.approve(team2, board, "verification", *v_ack, days_ago=2)
-        await self.post(committee2, board, "village_notice", days_ago=1)
+        await self.through_village_notice(village, board_key, days_ago=3, approved=False)
 
         # A village at the district's evaluation (评估确认).
         for candidate in villages:
