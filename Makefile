@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run test check lint typecheck migrate demo clean venv bench system-deps
+.PHONY: run test check lint typecheck migrate demo clean venv bench system-deps graphiql-assets
 
 venv: system-deps $(STAMP)
 
@@ -23,13 +23,18 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-run: system-deps $(STAMP)
+# GraphiQL's pinned files, fetched once from npm into a cache (scripts/graphiql-assets).
+graphiql-assets:
+	@scripts/graphiql-assets
+
+run: system-deps $(STAMP) graphiql-assets
 	@$(BIN)/tuopin migrate
 	@$(BIN)/tuopin demo --if-empty
 	@$(BIN)/tuopin tokens
 	@$(BIN)/tuopin serve --host $(HOST) --port $(PORT)
 
-test: system-deps $(STAMP)
+test: $(STAMP) graphiql-assets
+	@scripts/system-deps --test
 	@$(BIN)/pytest
 
 check: lint typecheck
@@ -48,7 +53,7 @@ demo: $(STAMP)
 	@$(BIN)/tuopin demo
 
 clean:
-	rm -rf $(VENV) tuopin.sqlite3* .tuopin .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) tuopin.sqlite3* .tuopin .pytest_cache .mypy_cache .ruff_cache api/graphiql/static
 
 # Generated PostgreSQL databases per size are made once and reused (see bench/run.py).
 bench: $(STAMP)

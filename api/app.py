@@ -28,6 +28,7 @@ from api.db.division_cache import DivisionCache
 from api.db.session import create_engine, read_session_factory, session_factory
 from api.documents.routes import notice_html, notice_pdf
 from api.domain.roles import Principal
+from api.graphiql import ide
 from api.http_limits import BodySizeLimit, HeaderSizeLimit, error_response
 from api.observability import metrics, multiprocess, tracing
 from api.observability.metrics import MetricsRoute
@@ -55,6 +56,10 @@ class TuopinGraphQL(GraphQL[Context, None]):
             context = scope.get("state", {}).pop(_CONTEXT, None)
             if context is not None:
                 await context.close()
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        # GraphiQL from the project's own files (api/graphiql/), never from a CDN.
+        return ide.page()
 
     def decode_json(self, data: str | bytes) -> object:
         # orjson raises JSONDecodeError (a json.JSONDecodeError) for invalid UTF-8 too,
@@ -208,6 +213,7 @@ def create_app(
             Route("/notices/{number}.html", notice_html, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *([Route("/graphiql/{name}", ide.asset)] if settings.is_dev else []),
         ],
         lifespan=lifespan,
     )
