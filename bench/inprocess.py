@@ -11,6 +11,9 @@ several runs, or the calls.
     PYTHONPATH=$PWD .venv/bin/python bench/inprocess.py --households 1000000 --only a,c
     PYTHONPATH=$PWD .venv/bin/python bench/inprocess.py --only a --profile 30
 
+bench/run.py runs it with ``--calls`` for every read before it starts the servers, and
+keeps the calls (and CPU) per request in the result file.
+
 The database and its fixtures are bench/run.py's (``tuopin_bench_<N>``, bench/.state/).
 """
 
@@ -142,9 +145,13 @@ def main() -> None:
     )
     parser.add_argument("--calls", action="store_true", help="also count function calls")
     parser.add_argument("--profile", type=int, default=0, help="print N lines of a profile")
+    parser.add_argument("--out", type=Path, help="also write the results here (bench/run.py)")
     args = parser.parse_args()
     args.only = set(args.only.split(","))
-    print(json.dumps(asyncio.run(measure(args)), indent=2))
+    results = json.dumps(asyncio.run(measure(args)), indent=2)
+    print(results)
+    if args.out is not None:
+        args.out.write_text(results)
 
 
 if __name__ == "__main__":

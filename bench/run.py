@@ -1,12 +1,16 @@
-"""`make bench`: the API against its floor, on generated data, under the same load.
+"""`make bench`: the API against its floor and PostGraphile, on generated data, same load.
 
 For each size (default 100,000 and 1,000,000 households) a PostgreSQL database
 ``tuopin_bench_<N>`` is generated once and reused. The API (one uvicorn worker, uvloop,
-httptools) and the floor (bench/floor.py) run pinned to core 0, one at a time; wrk runs
+httptools), the floor (bench/floor.py) and PostGraphile v5 (bench/peer.py: one Node
+process, a SELECT-only role, unscoped) run pinned to core 0, one at a time; wrk runs
 pinned to core 1 with 16 connections. Before any load, every reference read is sent to
-both and the JSON must be identical. Results: req/s, p50, p99 and server CPU per
-request for each request, each read's ratio to the floor, and the village list's latency
-at the largest size against the smallest; printed and written to bench/results/.
+the API and the floor and the JSON must be identical, and PostGraphile's answer must
+hold the floor's rows. Before the servers start, bench/inprocess.py measures each read's
+function calls and CPU per request in-process. Results: req/s, p50, p99 and server CPU
+per request for each request, each read's ratios (API ÷ floor, API ÷ PostGraphile,
+PostGraphile ÷ floor), and the village list's latency at the largest size against the
+smallest; printed and written to bench/results/.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from api.auth.tokens import issue_dev_token  # noqa: E402
 from api.db.session import create_engine  # noqa: E402
 from api.domain.roles import Principal, Role  # noqa: E402
-from bench import fixtures, imports  # noqa: E402
+from bench import fixtures, imports, peer  # noqa: E402
 
 BIN = Path(sys.executable).parent
 KEY = "bench-signing-key-" + "k" * 32
@@ -154,7 +158,29 @@ def start(name: str, app: str, env: dict[str, str], *, factory: bool) -> Server:
     ]  # fmt: skip
     if factory:
         command.append("--factory")
-    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    return launch(name, command, env, ROOT, port)
+
+
+def floor_env(url: str) -> dict[str, str]:
+    return tuopin_env(url) | {
+        "BENCH_DSN": url.replace("+asyncpg", ""),
+        "BENCH_KEY": KEY,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def start_floor(url: str) -> Server:
+    return start("floor", "bench.floor:app", floor_env(url), factory=False)
+
+
+def start_postgraphile(home: Path, database: str) -> Server:
+    """One Node process on core 0, as the reader role (bench/peer.py)."""
+    port = free_port()
+    return launch("postgraphile", peer.command(home), peer.env(PG_HOST, database, port), home, port)
+
+
+def launch(name: str, command: list[str], env: dict[str, str], cwd: Path, port: int) -> Server:
+    process = subprocess.Popen(command, env=env, cwd=cwd)
     url = f"http://127.0.0.1:{port}/graphql"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -168,19 +194,20 @@ def start(name: str, app: str, env: dict[str, str], *, factory: bool) -> Server:
 
 
 def ask(server: Server, body: dict[str, Any], bearer: str) -> Any:
-    response = httpx.post(
-        server.url, json=body, headers={"Authorization": f"Bearer {bearer}"}, timeout=30
-    )
+    """One request; no Authorization header when there is no bearer (PostGraphile)."""
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    response = httpx.post(server.url, json=body, headers=headers, timeout=30)
     response.raise_for_status()
     return response.json()
 
 
 def lua_single(body: dict[str, Any], bearer: str) -> str:
+    auth = f'wrk.headers["Authorization"] = "Bearer {bearer}"\n' if bearer else ""
     return (
         'wrk.method = "POST"\n'
         f"wrk.body = {json.dumps(json.dumps(body))}\n"
         'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["Authorization"] = "Bearer {bearer}"\n'
+        f"{auth}"
         "local failed = 0\n"
         "response = function(status, headers, body)\n"
         "  if status ~= 200 or string.find(body, '\"errors\"', 1, true) then\n"
@@ -274,38 +301,70 @@ def _substantial(data: dict[str, Any]) -> bool:
     return data.get("node") is not None and bool(data["node"]["members"])
 
 
+def inprocess_counts(households: int, names: list[str]) -> dict[str, Any]:
+    """bench/inprocess.py --calls, in a process of its own before any server starts: per
+    read, cProfile's function calls per request (deterministic, so a regression shows
+    without load) and in-process CPU per request."""
+    out = STATE / "inprocess.json"
+    out.unlink(missing_ok=True)
+    run(
+        sys.executable, str(ROOT / "bench" / "inprocess.py"), "--households", str(households),
+        "--only", ",".join(sorted({name[0] for name in names})), "--calls", "--out", str(out),
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    counts: dict[str, Any] = json.loads(out.read_text())
+    return counts
+
+
 def bench_size(
-    households: int, seconds: int, *, writes: bool, only: set[str] | None = None
+    households: int,
+    seconds: int,
+    *,
+    writes: bool,
+    only: set[str] | None = None,
+    postgraphile: Path | None = None,
 ) -> dict[str, Any]:
     url, fixture = database(households)
     env = tuopin_env(url)
-    dsn = url.replace("+asyncpg", "")
-    floor_env = {**env, "BENCH_DSN": dsn, "BENCH_KEY": KEY, "PYTHONPATH": str(ROOT)}
     requests = {
         name: request for name, request in reads(fixture).items() if only is None or name[0] in only
     }
+    theirs = peer.reads(fixture)
     results: dict[str, Any] = {}
+    if requests:
+        log(f"{households:,}: function calls per request, in-process")
+        for name, measured in inprocess_counts(households, list(requests)).items():
+            results.setdefault(name, {})["inprocess"] = measured
+    database_name = url.rsplit("/", 1)[1]
+    if postgraphile is not None:
+        peer.prepare(PG_HOST, database_name)
     api = start("api", "api.app:create_app", env, factory=True)
-    floor = start("floor", "bench.floor:app", floor_env, factory=False)
+    floor = start_floor(url)
+    pgl = None if postgraphile is None else start_postgraphile(postgraphile, database_name)
     try:
         for name, (body, bearer) in requests.items():
-            mine, theirs = ask(api, body, bearer), ask(floor, body, bearer)
-            if mine != theirs:
+            mine, floors = ask(api, body, bearer), ask(floor, body, bearer)
+            if mine != floors:
                 raise SystemExit(
-                    f"{name}: the floor's JSON differs from the API's\n{mine}\n{theirs}"
+                    f"{name}: the floor's JSON differs from the API's\n{mine}\n{floors}"
                 )
             if not _substantial(mine["data"]):
                 raise SystemExit(f"{name}: the answer is empty, so it measures nothing: {mine}")
+            if pgl is not None:
+                # Same rows, same order, equal values where the formats agree (peer.as_floor).
+                peer.same_rows(name, floors, ask(pgl, theirs[name], ""))
         floor.stop()
+        if pgl is not None:
+            pgl.stop()
         for name, (body, bearer) in requests.items():
             log(f"{households:,}: {name} on the API")
             load(api, lua_single(body, bearer), WARM_UP)  # pools, statement caches: not measured
-            results[name] = {"api": load(api, lua_single(body, bearer), seconds)}
+            results.setdefault(name, {})["api"] = load(api, lua_single(body, bearer), seconds)
             # One connection, no queue: the latency a lone user sees, for the scale check.
             alone = load(api, lua_single(body, bearer), max(3, seconds // 3), connections=1)
             results[name]["api_alone_p50_ms"] = alone["p50_ms"]
         api.stop()
-        floor = start("floor", "bench.floor:app", floor_env, factory=False)
+        floor = start_floor(url)
         for name, (body, bearer) in requests.items():
             log(f"{households:,}: {name} on the floor")
             load(floor, lua_single(body, bearer), WARM_UP)
@@ -314,6 +373,20 @@ def bench_size(
                 results[name]["api"]["rps"] / results[name]["floor"]["rps"], 3
             )
         floor.stop()
+        if postgraphile is not None:
+            pgl = start_postgraphile(postgraphile, database_name)
+            for name in requests:
+                log(f"{households:,}: {name} on PostGraphile")
+                load(pgl, lua_single(theirs[name], ""), WARM_UP)  # plan caches, pool, JIT
+                measured = load(pgl, lua_single(theirs[name], ""), seconds)
+                results[name]["postgraphile"] = measured
+                results[name]["api_over_postgraphile"] = round(
+                    results[name]["api"]["rps"] / measured["rps"], 3
+                )
+                results[name]["postgraphile_over_floor"] = round(
+                    measured["rps"] / results[name]["floor"]["rps"], 3
+                )
+            pgl.stop()
         if writes and (only is None or "d" in only):
             prepared = asyncio.run(_in_transaction(url, fixtures.prepare_writes))
             bodies, bearers = [], []
@@ -349,8 +422,8 @@ def bench_size(
             }
             results["d_perform_stage"]["seconds"] = duration
     finally:
-        for server in (api, floor):
-            if server.process.poll() is None:
+        for server in (api, floor, pgl):
+            if server is not None and server.process.poll() is None:
                 server.stop()
     return results
 
@@ -363,6 +436,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "10")))
     parser.add_argument(
         "--only", default=os.environ.get("BENCH_ONLY", ""), help="some of a,b,c,d (default: all)"
+    )
+    parser.add_argument(
+        "--no-postgraphile",
+        action="store_true",
+        default=os.environ.get("BENCH_POSTGRAPHILE") == "0",
+        help="leave PostGraphile out (it is installed from npm on first use)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -379,8 +458,19 @@ def main() -> None:
         "seconds": args.seconds,
         "sizes": {},
     }
+    home = None
+    if not args.no_postgraphile and (only is None or only & {"a", "b", "c"}):
+        home = peer.install()
+        report["postgraphile"] = {
+            **peer.versions(home),
+            "role": peer.ROLE,
+            "scoped": False,  # no jurisdiction logic: its reads are nobody's in particular
+            "functions": "bench/postgraphile/schema.sql",
+        }
     for n in sizes:
-        report["sizes"][str(n)] = bench_size(n, args.seconds, writes=n == sizes[-1], only=only)
+        report["sizes"][str(n)] = bench_size(
+            n, args.seconds, writes=n == sizes[-1], only=only, postgraphile=home
+        )
     if len(sizes) > 1:
         small, large = report["sizes"][str(sizes[0])], report["sizes"][str(sizes[-1])]
         report["scale"] = {
@@ -413,21 +503,38 @@ def print_table(report: dict[str, Any]) -> None:
         "p50 ms",
         "p99 ms",
         "CPU ms/req",
-        "ratio",
+        "÷ floor",
+        "API ÷ PG",
+        "calls/req",
     ):
         table.add_column(column, justify="right")
     for size, requests in report["sizes"].items():
         for name, sides in requests.items():
-            for side in ("api", "floor"):
+            for side in ("api", "floor", "postgraphile"):
                 if side not in sides:
                     continue
                 m = sides[side]
-                ratio = f"{sides['ratio']:.3f}" if side == "api" and "ratio" in sides else ""
+                over_floor = {"api": sides.get("ratio"), "floor": None}.get(
+                    side, sides.get("postgraphile_over_floor")
+                )
+                over_pg = sides.get("api_over_postgraphile") if side == "api" else None
+                calls = (
+                    sides.get("inprocess", {}).get("calls_per_request") if side == "api" else None
+                )
                 table.add_row(
                     f"{int(size):,}", name, side, f"{m['rps']:.0f}", f"{m['p50_ms']:.2f}",
-                    f"{m['p99_ms']:.2f}", f"{m['cpu_ms_per_request']:.2f}", ratio,
+                    f"{m['p99_ms']:.2f}", f"{m['cpu_ms_per_request']:.2f}",
+                    "" if over_floor is None else f"{over_floor:.3f}",
+                    "" if over_pg is None else f"{over_pg:.3f}",
+                    "" if calls is None else f"{calls:,}",
                 )  # fmt: skip
     Console().print(table)
+    if "postgraphile" in report:
+        p = report["postgraphile"]
+        Console().print(
+            f"PostGraphile {p['postgraphile']} on Node {p['node']}, role {p['role']}, "
+            "SELECT only, not scoped to any jurisdiction"
+        )
     if "scale" in report:
         Console().print(f"p50 with one connection, largest size / smallest: {report['scale']}")
 
