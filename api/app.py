@@ -23,6 +23,7 @@ from api.auth.middleware import BearerAuth
 from api.auth.tokens import ProductionVerifier, RememberedTokens, verify_dev_token
 from api.authz.enforcer import Authorizer
 from api.authz.watch import PolicyWatch, asyncpg_dsn
+from api.compiled.reads import CompiledReads
 from api.config import Settings, get_settings
 from api.db.division_cache import DivisionCache
 from api.db.session import create_engine, read_session_factory, session_factory
@@ -74,6 +75,12 @@ class TuopinGraphQL(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled = getattr(request.app.state, "compiled_reads", None)
+        if compiled is not None and request.method == "POST":
+            # A planned query, answered by one statement (api/compiled/); else None.
+            answered = await compiled.answer(request)
+            if answered is not None:
+                return answered
         # Strawberry answers its HTTP-level refusals (not JSON, no query, GET for a
         # mutation) in plain text; a client gets them in the shape of every other error.
         token = app_extensions.set(self.extensions) if self.extensions else None
@@ -132,8 +139,8 @@ def create_app(
     settings: Settings | None = None, *, clock: Clock = utc_now, planned: bool = True
 ) -> Starlette:
     """The ASGI app. ``clock`` is injectable so tests can let notice periods run;
-    ``planned=False`` executes on graphql-core alone, the reference the tests compare
-    planned execution with."""
+    ``planned=False`` executes on graphql-core alone (no compiled reads either), the
+    reference the tests compare planned execution with."""
     settings = settings or get_settings()
     settings.require_production_secrets()
     policy = standards()
@@ -178,6 +185,17 @@ def create_app(
         app.state.introspection = settings.is_dev
         if settings.gc_tuning:
             gc_tuning.tune()
+        compiled = None
+        if planned and settings.compiled_reads and engine.dialect.name == "postgresql":
+            compiled = CompiledReads(
+                schema._schema,
+                procedures,
+                app.state.authorizer,
+                dsn=asyncpg_dsn(settings.database_read_url or settings.database_url),
+                pool_size=settings.database_pool_size,
+            )
+            await compiled.start()
+        app.state.compiled_reads = compiled
         watch = None
         if engine.dialect.name == "postgresql":
             watch = PolicyWatch(
@@ -191,6 +209,8 @@ def create_app(
         finally:
             if watch is not None:
                 await watch.stop()
+            if compiled is not None:
+                await compiled.close()
             await engine.dispose()
             if replica is not None:
                 await replica.dispose()

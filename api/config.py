@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     """A streaming replica of the primary (PostgreSQL): queries read there once their
     operation is known to be a query; mutations, role holdings and the policy watch stay
     on the primary (docs/deployment.md)."""
+    compiled_reads: bool = True
+    """On PostgreSQL, planned queries are answered by one statement that builds the JSON
+    (api/compiled/); off, every request takes the general path."""
     log_format: LogFormat | None = None
     """``json`` (one object per line) or ``text``; unset: json in production, text in dev."""
     log_level: str = "info"

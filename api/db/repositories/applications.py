@@ -445,6 +445,9 @@ async def visible_objections(
     return list(rows)
 
 
+OPEN_STATUSES = ("in_progress", "objected")
+"""The statuses of an application that still waits on someone."""
+
 WaitingStage = tuple[str, str, str, tuple[str, ...] | None, bool]
 """(procedure code, subject kind, stage, designations, designations_excluded)."""
 
@@ -495,7 +498,7 @@ def _waiting_on(
     return (
         query.where(
             in_scope_bound(table.c.unit_code, scope),
-            _one_of(table.c.status, ("in_progress", "objected")),
+            _one_of(table.c.status, OPEN_STATUSES),
             _waiting_at(stages),
         )
         .order_by(table.c.updated_at, table.c.id)

@@ -1,0 +1,152 @@
+"""The request path of compiled reads, in front of Strawberry.
+
+``CompiledReads.answer`` takes a POST /graphql request and either answers it with one
+statement (``plans``) or returns None, and the general path answers as it always has.
+It answers only when nothing the general path does would differ:
+
+- the body is a JSON object with a query, maybe an operation name and variables, and
+  nothing else (no ``extensions``);
+- a principal signed in, whose holding the authorizer already knows as recorded and
+  current (the policy watch keeps it so); the public and a holding not yet read go to
+  the general path, which reads and caches it;
+- the document is a planned query and the variables coerce;
+- every argument passes the checks the general path makes.
+
+The request's record (``api.observability``) gets the operation's name and type, as the
+general path's ``OperationNames`` writes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import asyncpg
+import orjson
+from graphql import GraphQLSchema
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.authz.enforcer import Authorizer
+from api.compiled.plans import PlanCache
+from api.compiled.selection import Unplannable
+from api.compiled.sql import Inputs
+from api.observability import metrics
+from api.observability.request_id import current
+from api.procedure_files import ProcedureBook
+from api.services.access import acting_key
+
+_KEYS = frozenset({"query", "operationName", "variables"})
+log = logging.getLogger("tuopin.compiled")
+
+
+async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
+    return None
+
+
+class CompiledReads:
+    """Plans, and a pool of asyncpg connections of its own.
+
+    The pool skips asyncpg's reset on release (a round trip: ``RESET ALL``, ``UNLISTEN``,
+    ...): a compiled read is one SELECT in autocommit and leaves nothing in the session
+    to reset. Its connections count against PostgreSQL's ``max_connections`` beside the
+    engine's (docs/deployment.md).
+    """
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        book: ProcedureBook,
+        authorizer: Authorizer,
+        *,
+        dsn: str,
+        pool_size: int,
+    ) -> None:
+        self._plans = PlanCache(schema, book)
+        self._authorizer = authorizer
+        self._dsn = dsn
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        # Made here, in the worker's lifespan, not at import: under several workers each
+        # metric child is a file of the process that makes it.
+        self._answered = metrics.COMPILED_READS.labels("compiled")
+        self._declined = metrics.COMPILED_READS.labels("general")
+        self._failed = metrics.COMPILED_READS.labels("failed")
+        self._in_use = metrics.POOL_CHECKED_OUT.labels("compiled")
+
+    async def start(self) -> None:
+        # No connection at start (min_size 0): the app starts, and /readyz says so,
+        # while the database is away, as with the engine's pool.
+        self._pool = await asyncpg.create_pool(
+            self._dsn, min_size=0, max_size=self._pool_size, reset=_nothing_to_reset
+        )
+        metrics.POOL_LIMIT.labels("compiled").set(self._pool_size)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def answer(self, request: Request) -> Response | None:
+        found = await self._prepared(request)
+        if found is None:
+            self._declined.inc()
+            return None
+        sql, arguments, operation_name = found
+        record = current.get()
+        if record is not None:
+            record.operation_type = "query"
+            record.operation_name = operation_name or ""
+        assert self._pool is not None, "start() first"
+        self._in_use.inc()
+        try:
+            async with self._pool.acquire() as connection:
+                text: str = await connection.fetchval(sql, *arguments)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            # Logged with its traceback and counted; the general path answers (and, if
+            # the database is gone, reports it as every other read does).
+            log.exception("a compiled read failed; the general path answers")
+            self._failed.inc()
+            return None
+        finally:
+            self._in_use.dec()
+        self._answered.inc()
+        return Response(b'{"data":' + text.encode() + b"}", media_type="application/json")
+
+    async def _prepared(self, request: Request) -> tuple[str, list[Any], str | None] | None:
+        """The statement and its arguments, or None for the general path."""
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return None
+        principal = request.scope.get("state", {}).get("principal")
+        if principal is None:
+            return None
+        authorizer, key = self._authorizer, acting_key(principal)
+        if not (authorizer.watched and authorizer.is_loaded(key) and authorizer.holds_any(key)):
+            return None
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(body, dict) or not body.keys() <= _KEYS:
+            return None
+        query, name = body.get("query"), body.get("operationName")
+        variables = body.get("variables") or {}
+        if not isinstance(query, str) or not isinstance(variables, dict):
+            return None
+        if name is not None and not isinstance(name, str):
+            return None
+        plan = self._plans.get(query, name)
+        if plan is None:
+            return None
+        coerced = plan.coerce(variables)
+        if coerced is None:
+            return None
+        scope = principal.read_scope()
+        variant = plan.variant(principal, scope, coerced)
+        if variant is None:
+            return None
+        inputs = Inputs(coerced, principal, scope.ranges())
+        try:
+            arguments = variant.statement.arguments(inputs)
+        except Unplannable:
+            return None
+        return variant.sql, arguments, plan.name
