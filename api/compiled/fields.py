@@ -20,7 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -162,9 +162,21 @@ class Row:
     """For a member: the alias of its household's row (masking)."""
     page: Page | None = None
     """For a connection: the rows of its page, numbered ``page_row``."""
+    laterals: dict[object, tuple[str, str]] = field(default_factory=dict)
+    """Subqueries joined to the row, computed once per row whatever reads them (a
+    household's figures of a year): key -> (alias, subquery). Filled while the row's
+    fields compile; whoever writes the row's FROM writes them after (``joins``)."""
 
     def __getitem__(self, column: str) -> str:
         return f"{self.alias}.{column}"
+
+    def joins(self) -> str:
+        # OFFSET 0 keeps each subquery whole: pulled up into the row's query, its
+        # columns would be its expressions again, evaluated once per reference.
+        return "".join(
+            f" CROSS JOIN LATERAL ({subquery} OFFSET 0) {alias}"
+            for alias, subquery in self.laterals.values()
+        )
 
 
 Compiler = Callable[[Planner, Field, Row], str]
@@ -246,9 +258,10 @@ def households(planner: Planner, field: Field, row: Row) -> str:
         f"FROM households {h} WHERE {where} ORDER BY {h}.village_code, {h}.id LIMIT {first} + 1)"
     )
     counted = Page(first, lambda t: _under(planner, field, t, row["code"]))
-    body = planner.object("HouseholdConnection", Row(h, page=counted), field.sets)
+    rows = Row(h, page=counted)
+    body = planner.object("HouseholdConnection", rows, field.sets)
     # One row, whatever the page holds or the selection asks (GROUP BY (): aggregate).
-    return f"(SELECT {body} FROM {page} {h} GROUP BY ())"
+    return f"(SELECT {body} FROM {page} {h}{rows.joins()} GROUP BY ())"
 
 
 def _under(planner: Planner, field: Field, h: str, code: str) -> str:
@@ -302,7 +315,7 @@ def edge_cursor(planner: Planner, field: Field, row: Row) -> str:
 
 
 def edge_node(planner: Planner, field: Field, row: Row) -> str:
-    return planner.object("Household", Row(row.alias), field.sets)
+    return planner.object("Household", Row(row.alias, laterals=row.laterals), field.sets)
 
 
 # ---------------------------------------------------------------- households
@@ -310,10 +323,11 @@ def edge_node(planner: Planner, field: Field, row: Row) -> str:
 
 def household_by(planner: Planner, field: Field, where: Callable[[str], str]) -> str:
     """The household matching ``where`` (given its alias) in the viewer's scope, or null."""
-    h = planner.statement.alias("h")
-    body = planner.object("Household", Row(h), field.sets)
+    row = Row(planner.statement.alias("h"))
+    body = planner.object("Household", row, field.sets)
+    h = row.alias
     condition = f"{where(h)} AND {planner.in_scope(h + '.village_code')}"
-    return f"(SELECT {body} FROM households {h} WHERE {condition})"
+    return f"(SELECT {body} FROM households {h}{row.joins()} WHERE {condition})"
 
 
 def _year(planner: Planner, field: Field) -> str:
@@ -329,22 +343,30 @@ def _size(household: str, year: str) -> str:
     )
 
 
+def figures(planner: Planner, field: Field, row: Row) -> str:
+    """The alias of the row's figures of the field's year (``size``, ``net``: the year's
+    incomes less costs, null without records), joined once per household and year."""
+    key = ("figures", field.selected.arguments["year"])
+    if key not in row.laterals:
+        year = _year(planner, field)
+        cost = IncomeKind.COST.value
+        net = (
+            f"(SELECT sum(CASE WHEN i.kind = '{cost}' THEN -i.amount ELSE i.amount END) "
+            f"FROM income_records i WHERE i.household_id = {row.alias}.id AND i.year = {year})"
+        )
+        subquery = f"SELECT {_size(row.alias, year)} AS size, {net} AS net"
+        row.laterals[key] = (planner.statement.alias("f"), subquery)
+    return row.laterals[key][0]
+
+
 def size(planner: Planner, field: Field, row: Row) -> str:
-    return _size(row.alias, _year(planner, field))
+    return f"{figures(planner, field, row)}.size"
 
 
 def per_capita_net_income(planner: Planner, field: Field, row: Row) -> str:
-    """``api.domain.income.per_capita``: the year's incomes less costs (none: 0) over the
-    members counted, half away from zero to the fen, as Decimal's text (``-0.00`` too);
-    null for a household of no members."""
-    year = _year(planner, field)
-    cost = IncomeKind.COST.value
-    net = (
-        f"(SELECT sum(CASE WHEN i.kind = '{cost}' THEN -i.amount ELSE i.amount END) "
-        f"FROM income_records i WHERE i.household_id = {row.alias}.id AND i.year = {year})"
-    )
-    figures = f"(SELECT {_size(row.alias, year)} AS size, {net} AS net) f"
-    return f"(SELECT {sql.per_capita('f.net', 'f.size')} FROM {figures})"
+    """``api.domain.income.per_capita`` of the year's figures (``sql.per_capita``)."""
+    f = figures(planner, field, row)
+    return sql.per_capita(f"{f}.net", f"{f}.size")
 
 
 def members(planner: Planner, field: Field, row: Row) -> str:
