@@ -245,11 +245,31 @@ def unit(planner: Planner, field: Field, code: str) -> str:
     return f"(SELECT {body} FROM jurisdictions {j} WHERE {j}.code = {code})"
 
 
+def listed(
+    planner: Planner,
+    field: Field,
+    type_name: str,
+    table: str,
+    where: Callable[[str], str],
+    order: str,
+    row: Callable[[str], Row] = Row,
+) -> str:
+    """Every row of ``table`` matching ``where`` (given the alias), as a list of
+    ``type_name`` objects ordered by the column ``order``."""
+    alias = planner.statement.alias(table[0])
+    body = planner.object(type_name, row(alias), field.sets)
+    return sql.json_list(body, f"{table} {alias} WHERE {where(alias)}", f"{alias}.{order}")
+
+
 def children(planner: Planner, field: Field, row: Row) -> str:
-    c = planner.statement.alias("c")
-    body = planner.object("Jurisdiction", Row(c), field.sets)
-    return sql.json_list(
-        body, f"jurisdictions {c} WHERE {c}.parent_code = {row['code']}", f"{c}.code"
+    parent = row["code"]
+    return listed(
+        planner,
+        field,
+        "Jurisdiction",
+        "jurisdictions",
+        lambda c: f"{c}.parent_code = {parent}",
+        "code",
     )
 
 
@@ -383,10 +403,15 @@ def per_capita_net_income(planner: Planner, field: Field, row: Row) -> str:
 
 
 def members(planner: Planner, field: Field, row: Row) -> str:
-    m = planner.statement.alias("m")
-    body = planner.object("Member", Row(m, household=row.alias), field.sets)
-    return sql.json_list(
-        body, f"household_members {m} WHERE {m}.household_id = {row['id']}", f"{m}.id"
+    household = row["id"]
+    return listed(
+        planner,
+        field,
+        "Member",
+        "household_members",
+        lambda m: f"{m}.household_id = {household}",
+        "id",
+        lambda m: Row(m, household=row.alias),
     )
 
 
@@ -402,10 +427,14 @@ def application_household(planner: Planner, field: Field, row: Row) -> str:
 
 
 def history(planner: Planner, field: Field, row: Row) -> str:
-    r = planner.statement.alias("r")
-    body = planner.object("StageRecord", Row(r), field.sets)
-    return sql.json_list(
-        body, f"stage_records {r} WHERE {r}.application_id = {row['id']}", f"{r}.id"
+    application = row["id"]
+    return listed(
+        planner,
+        field,
+        "StageRecord",
+        "stage_records",
+        lambda r: f"{r}.application_id = {application}",
+        "id",
     )
 
 

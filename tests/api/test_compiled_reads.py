@@ -11,9 +11,8 @@ without a server).
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,6 +22,7 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy.engine import make_url
+from starlette.applications import Starlette
 
 from api.app import create_app
 from api.auth.tokens import issue_dev_token
@@ -33,7 +33,7 @@ from api.demo.tokens import HEILONGJIANG_VILLAGE, HOLDINGS, LANSHAN_TOWN, dev_su
 from api.domain.income import per_capita
 from api.domain.roles import Principal, Role
 from tests.api.conftest import KEY, own_settings, serving
-from tests.conftest import IN_CI, PG_ADMIN_URL, _pg_admin, _pg_unreachable
+from tests.conftest import IN_CI, _pg_unreachable, fresh_database
 
 HOUSEHOLD = """fragment H on Household { __typename id registryNo villageCode villagerGroup
   headName standardKind attribute mainCause exitAttribute registeredYear exitedYear phone
@@ -105,16 +105,20 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"{problem} (CI=true: PostgreSQL tests must run)")
         pytest.skip(problem)
-    name = f"tuopin_compiled_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        from api.migrations import upgrade
-
-        upgrade(url)
+    with fresh_database("postgresql", tmp_path_factory.mktemp("compiled"), "compiled") as url:
         yield url
-    finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@asynccontextmanager
+async def own_app(settings: Settings) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
+    """An app of its own, running, with a client."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+    ):
+        yield app, client
 
 
 @pytest.fixture(scope="module")
@@ -293,14 +297,9 @@ async def test_a_compiled_read_is_one_statement(
         return create_pool(*args, init=log, **kwargs)
 
     monkeypatch.setattr(asyncpg, "create_pool", logged_pool)
-    app = create_app(demo_settings)
     headers = bearer((Role.COUNTY_LEADING_GROUP, HEILONGJIANG_VILLAGE[:6]))
     request = {"query": PAGE, "variables": {"code": HEILONGJIANG_VILLAGE, "first": 50}}
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
-    ):
+    async with own_app(demo_settings) as (_, client):
         await client.post("/graphql", json=request, headers=headers)  # reads the holding
         statements.clear()
         before = compiled_count("compiled")
@@ -363,14 +362,9 @@ async def test_cursors_and_ids_agree_with_python(connection: asyncpg.Connection)
 async def test_a_compiled_read_that_fails_is_logged_and_answered_by_the_general_path(
     demo_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = create_app(demo_settings)
     headers = bearer((Role.COUNTY_LEADING_GROUP, HEILONGJIANG_VILLAGE[:6]))
     request = {"query": PAGE, "variables": {"code": HEILONGJIANG_VILLAGE, "first": 2}}
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
-    ):
+    async with own_app(demo_settings) as (app, client):
         expected = (await client.post("/graphql", json=request, headers=headers)).json()
         await app.state.compiled_reads.close()  # every statement of it now fails
         before = compiled_count("failed")
