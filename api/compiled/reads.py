@@ -136,9 +136,11 @@ class CompiledReads:
         if not isinstance(body, dict) or not body.keys() <= _KEYS:
             return None
         query, name = body.get("query"), body.get("operationName")
-        variables = body.get("variables") or {}
+        variables = body.get("variables")
+        if variables is None:
+            variables = {}
         if not isinstance(query, str) or not isinstance(variables, dict):
-            return None
+            return None  # the general path says what is wrong with it ("variables": [] too)
         if name is not None and not isinstance(name, str):
             return None
         plan = self._plans.get(query, name)

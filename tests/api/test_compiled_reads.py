@@ -372,3 +372,26 @@ async def test_a_compiled_read_that_fails_is_logged_and_answered_by_the_general_
     assert response.json() == expected
     assert compiled_count("failed") == before + 1
     assert "a compiled read failed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": PAGE, "variables": []},
+        {"query": PAGE, "variables": "x"},
+        {"query": PAGE, "operationName": 3},
+        {"query": PAGE, "operationName": "Other", "variables": {"code": "23", "first": 1}},
+        {"query": PAGE, "variables": {"code": "23", "first": 1}, "extensions": {}},
+        {"query": 3},
+    ],
+)
+async def test_bodies_the_general_path_refuses_are_left_to_it(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient], body: dict[str, Any]
+) -> None:
+    client, reference = both
+    headers = bearer((Role.COUNTY_LEADING_GROUP, "230231"))
+    before = compiled_count("compiled")
+    mine = await client.post("/graphql", json=body, headers=headers)
+    theirs = await reference.post("/graphql", json=body, headers=headers)
+    assert compiled_count("compiled") == before
+    assert (mine.status_code, mine.json()) == (theirs.status_code, theirs.json())
