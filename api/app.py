@@ -23,7 +23,7 @@ from api.auth.middleware import BearerAuth
 from api.auth.tokens import ProductionVerifier, RememberedTokens, verify_dev_token
 from api.authz.enforcer import Authorizer
 from api.authz.watch import PolicyWatch, asyncpg_dsn
-from api.compiled.reads import CompiledReads
+from api.compiled.front import CompiledOperations
 from api.config import Settings, get_settings
 from api.db.division_cache import DivisionCache
 from api.db.session import create_engine, read_session_factory, session_factory
@@ -75,9 +75,10 @@ class TuopinGraphQL(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     async def run(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        compiled = getattr(request.app.state, "compiled_reads", None)
+        compiled = getattr(request.app.state, "compiled", None)
         if compiled is not None and request.method == "POST":
-            # A planned query, answered by one statement (api/compiled/); else None.
+            # A planned query, answered by one statement, or a planned mutation, by its
+            # resolver without the general executor (api/compiled/); else None.
             answered = await compiled.answer(request)
             if answered is not None:
                 return answered
@@ -102,33 +103,45 @@ class TuopinGraphQL(GraphQL[Context, None]):
         return await super().process_result(request, result)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        state = request.app.state
         principal = request.scope.get("state", {}).get("principal")
-        context = Context(
-            principal=principal,
-            sessions=state.sessions,
-            read_sessions=state.read_sessions,
-            policy=state.policy,
-            authorizer=state.authorizer,
-            book=state.book,
-            clock=state.clock,
-            introspection=state.introspection,
-            plain_http_webhooks=state.introspection,
-            shared_reads=state.shared_reads,
-            planned=state.planned,
-            divisions=state.divisions,
-            replica=state.replica_sessions,
-        )
+        context = await context_of(request.app.state, principal)
         request.scope.setdefault("state", {})[_CONTEXT] = context
-        if principal is not None:
-            # A valid token counts only while its holding is recorded: a revoked or
-            # never-granted holding reads as the public.
-            authorizer = state.authorizer
-            if not await context.read(
-                lambda s: access.recorded(s, authorizer, principal, read_only=True)
-            ):
-                context.principal = None
         return context
+
+
+async def context_of(state: Any, principal: Principal | None) -> Context:
+    """A request's context, from the app's state (``create_app``'s lifespan).
+
+    A valid token counts only while its holding is recorded: a revoked or never-granted
+    holding reads as the public (``context.principal`` is None).
+    """
+    context = Context(
+        principal=principal,
+        sessions=state.sessions,
+        read_sessions=state.read_sessions,
+        policy=state.policy,
+        authorizer=state.authorizer,
+        book=state.book,
+        clock=state.clock,
+        introspection=state.introspection,
+        plain_http_webhooks=state.introspection,
+        shared_reads=state.shared_reads,
+        planned=state.planned,
+        divisions=state.divisions,
+        replica=state.replica_sessions,
+    )
+    if principal is None:
+        return context
+    authorizer = state.authorizer
+    try:
+        if not await context.read(
+            lambda s: access.recorded(s, authorizer, principal, read_only=True)
+        ):
+            context.principal = None
+    except BaseException:
+        await context.close()
+        raise
+    return context
 
 
 _CONTEXT = "tuopin.context"
@@ -186,16 +199,20 @@ def create_app(
         if settings.gc_tuning:
             gc_tuning.tune()
         compiled = None
-        if planned and settings.compiled_reads and engine.dialect.name == "postgresql":
-            compiled = CompiledReads(
+        wanted = settings.compiled_reads or settings.compiled_mutations
+        if planned and wanted and engine.dialect.name == "postgresql":
+            compiled = CompiledOperations(
                 schema._schema,
                 procedures,
                 app.state.authorizer,
                 dsn=asyncpg_dsn(settings.database_read_url or settings.database_url),
                 pool_size=settings.database_pool_size,
+                context=lambda principal: context_of(app.state, principal),
+                reads=settings.compiled_reads,
+                mutations=settings.compiled_mutations,
             )
             await compiled.start()
-        app.state.compiled_reads = compiled
+        app.state.compiled = compiled
         watch = None
         if engine.dialect.name == "postgresql":
             watch = PolicyWatch(

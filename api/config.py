@@ -63,7 +63,11 @@ class Settings(BaseSettings):
     on the primary (docs/deployment.md)."""
     compiled_reads: bool = True
     """On PostgreSQL, planned queries are answered by one statement that builds the JSON
-    (api/compiled/); off, every request takes the general path."""
+    (api/compiled/); off, every query takes the general path."""
+    compiled_mutations: bool = True
+    """On PostgreSQL, planned mutations (performStage, postNotice, recordAcknowledgment)
+    call their resolver directly and write the payload as planned (api/compiled/); off,
+    every mutation takes the general path."""
     log_format: LogFormat | None = None
     """``json`` (one object per line) or ``text``; unset: json in production, text in dev."""
     log_level: str = "info"

@@ -88,13 +88,17 @@ def psql(statement: str) -> str:
     return result.stdout.strip()
 
 
-async def _in_transaction(url: str, work: Any) -> Any:
+async def _in_transaction_async(url: str, work: Any) -> Any:
     engine = create_engine(url)
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
             return await work(session)
     finally:
         await engine.dispose()
+
+
+def _in_transaction(url: str, work: Any) -> Any:
+    return asyncio.run(_in_transaction_async(url, work))
 
 
 def database(households: int) -> tuple[str, dict[str, Any]]:
@@ -112,7 +116,7 @@ def database(households: int) -> tuple[str, dict[str, Any]]:
     env = tuopin_env(url)
     run(str(BIN / "tuopin"), "migrate", env=env)
     run(str(BIN / "tuopin"), "generate", "--households", str(households), env=env)
-    reads = asyncio.run(_in_transaction(url, fixtures.prepare_reads))
+    reads = _in_transaction(url, fixtures.prepare_reads)
     # As after pg_restore: a fresh load has no visibility map, so index-only scans
     # fetch the heap and autovacuum would run during the measurement.
     run("psql", "-h", PG_HOST.split(":")[0], "-d", name, "-qc", "VACUUM ANALYZE")
@@ -292,7 +296,29 @@ def reads(reads_fixture: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]
     }
 
 
+def write_requests(prepared: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Request (d)'s bodies and bearers, one per application ``prepare_writes`` made."""
+    from strawberry.relay import to_base64
+
+    bodies, bearers = [], []
+    for item in prepared["perform"]:
+        variables = {
+            "input": {
+                "applicationId": to_base64("ExitApplication", item["application"]),
+                "stage": "verification",
+                "decision": "APPROVE",
+                "evidence": prepared["evidence"],
+            }
+        }
+        bodies.append({"query": D, "operationName": "D", "variables": variables})
+        bearers.append(token(item["principal"]))
+    return bodies, bearers
+
+
 def _substantial(data: dict[str, Any]) -> bool:
+    if "performStage" in data:
+        payload = data["performStage"]
+        return payload["__typename"] == "ApplicationSuccess" and bool(payload["application"])
     if "jurisdiction" in data:
         return bool(data["jurisdiction"]["households"]["edges"])
     if "viewer" in data:
@@ -388,23 +414,9 @@ def bench_size(
                 )
             pgl.stop()
         if writes and (only is None or "d" in only):
-            prepared = asyncio.run(_in_transaction(url, fixtures.prepare_writes))
-            bodies, bearers = [], []
-            for item in prepared["perform"]:
-                from strawberry.relay import to_base64
-
-                variables = {
-                    "input": {
-                        "applicationId": to_base64("ExitApplication", item["application"]),
-                        "stage": "verification",
-                        "decision": "APPROVE",
-                        "evidence": prepared["evidence"],
-                    }
-                }
-                bodies.append(
-                    json.dumps({"query": D, "operationName": "D", "variables": variables})
-                )
-                bearers.append(token(item["principal"]))
+            prepared = _in_transaction(url, fixtures.prepare_writes)
+            requests_d, bearers = write_requests(prepared)
+            bodies = [json.dumps(body) for body in requests_d]
             api = start("api", "api.app:create_app", env, factory=True)
             log(f"{households:,}: d_perform_stage on the API ({len(bodies)} applications)")
             # Each request approves a different application: keep the run shorter than

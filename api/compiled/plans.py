@@ -2,8 +2,9 @@
 
 A document is planned the first time it is seen: parsed and validated with the rules
 the general path uses (the spec's, no introspection, ``api.schema.limits``), its
-operation picked. A document that fails any of that, or is not a query, is remembered
-as not planned: the general path reports what is wrong with it.
+operation picked. A document that fails any of that, or is neither a query nor a planned
+mutation (``mutations``), is remembered as not planned: the general path reports what is
+wrong with it.
 
 Its SQL is compiled per *shape* (``fields.Shape``): the principal's role and scope shape,
 which variables are null or left out, and the type inside each ID variable. Requests of
@@ -34,6 +35,7 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.compiled.fields import Planner, Row, Shape, node_type
+from api.compiled.mutations import MutationPlan
 from api.compiled.selection import Document, Unplannable
 from api.compiled.sql import Statement
 from api.db.repositories.scoping import scope_shape
@@ -120,10 +122,14 @@ def _named(node: Any) -> str:
     return node.name.value if isinstance(node, NamedTypeNode) else ""
 
 
+Plan = OperationPlan | MutationPlan
+
+
 def plan(
     schema: GraphQLSchema, query: str, operation_name: str | None, book: ProcedureBook
-) -> OperationPlan | None:
-    """The plan of a query operation, or None when the general path must answer."""
+) -> Plan | None:
+    """The plan of a query or mutation operation, or None when the general path must
+    answer."""
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError:
@@ -131,11 +137,19 @@ def plan(
     if validate(schema, document, _RULES) or validate(schema, document, [DocumentLimits]):
         return None
     operation = get_operation_ast(document, operation_name)
-    if operation is None or operation.operation is not OperationType.QUERY:
+    if operation is None or operation.operation is OperationType.SUBSCRIPTION:
         return None
     if operation.directives or any(d.directives for d in operation.variable_definitions or ()):
         return None
-    return OperationPlan(schema, document, operation, book)
+    if operation.operation is OperationType.QUERY:
+        return OperationPlan(schema, document, operation, book)
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    try:
+        return MutationPlan(schema, Document(schema, fragments), operation)
+    except Unplannable:
+        return None
 
 
 class PlanCache:
@@ -146,9 +160,9 @@ class PlanCache:
     def __init__(self, schema: GraphQLSchema, book: ProcedureBook) -> None:
         self._schema = schema
         self._book = book
-        self._plans: OrderedDict[tuple[str, str | None], OperationPlan | None] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, str | None], Plan | None] = OrderedDict()
 
-    def get(self, query: str, operation_name: str | None) -> OperationPlan | None:
+    def get(self, query: str, operation_name: str | None) -> Plan | None:
         key = (query, operation_name)
         plans = self._plans
         if key in plans:

@@ -74,11 +74,12 @@ REQUEST_SECONDS = Histogram(
 )
 REQUESTS = Counter("tuopin_requests", "Requests answered.", ["route", "status"])
 ERRORS = Counter("tuopin_errors", "Errors answered, by ErrorCode.", ["code", "kind"])
-COMPILED_READS = Counter(
-    "tuopin_compiled_reads",
-    "POST /graphql requests on PostgreSQL by the path that answered them: compiled (one "
-    "statement, api/compiled/), general, or failed (the compiled statement failed, logged; "
-    "the general path answered).",
+COMPILED = Counter(
+    "tuopin_compiled_operations",
+    "POST /graphql requests on PostgreSQL by the path that answered them: read (one "
+    "statement, api/compiled/), mutation (a planned mutation's resolver, its payload "
+    "written as planned), general, or failed (the compiled statement failed, logged; the "
+    "general path answered).",
     ["path"],
 )
 POOL_CHECKED_OUT = Gauge(

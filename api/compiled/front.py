@@ -1,15 +1,16 @@
-"""The request path of compiled reads, in front of Strawberry.
+"""The request path of compiled operations, in front of Strawberry.
 
-``CompiledReads.answer`` takes a POST /graphql request and either answers it with one
-statement (``plans``) or returns None, and the general path answers as it always has.
-It answers only when nothing the general path does would differ:
+``CompiledOperations.answer`` takes a POST /graphql request and either answers it (a
+query with one statement, ``plans``; a planned mutation through its resolver,
+``mutations``) or returns None, and the general path answers as it always has. It answers
+only when nothing the general path does would differ:
 
 - the body is a JSON object with a query, maybe an operation name and variables, and
   nothing else (no ``extensions``);
 - a principal signed in, whose holding the authorizer already knows as recorded and
   current (the policy watch keeps it so); the public and a holding not yet read go to
   the general path, which reads and caches it;
-- the document is a planned query and the variables coerce;
+- the document is a planned query or mutation and the variables coerce;
 - every argument passes the checks the general path makes.
 
 The request's record (``api.observability``) gets the operation's name and type, as the
@@ -19,6 +20,7 @@ general path's ``OperationNames`` writes them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -28,12 +30,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api.authz.enforcer import Authorizer
-from api.compiled.plans import PlanCache
+from api.compiled.mutations import MutationPlan
+from api.compiled.plans import OperationPlan, PlanCache
 from api.compiled.selection import Unplannable
 from api.compiled.sql import Inputs
+from api.domain.roles import Principal
 from api.observability import metrics
 from api.observability.request_id import current
 from api.procedure_files import ProcedureBook
+from api.resolvers.context import Context
 from api.services.access import acting_key
 
 _KEYS = frozenset({"query", "operationName", "variables"})
@@ -44,8 +49,9 @@ async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
     return None
 
 
-class CompiledReads:
-    """Plans, and a pool of asyncpg connections of its own.
+class CompiledOperations:
+    """Plans, the context a mutation runs in, and a pool of asyncpg connections of its
+    own for the reads.
 
     The pool skips asyncpg's reset on release (a round trip: ``RESET ALL``, ``UNLISTEN``,
     ...): a compiled read is one SELECT in autocommit and leaves nothing in the session
@@ -61,18 +67,25 @@ class CompiledReads:
         *,
         dsn: str,
         pool_size: int,
+        context: Callable[[Principal], Awaitable[Context]],
+        reads: bool = True,
+        mutations: bool = True,
     ) -> None:
         self._plans = PlanCache(schema, book)
+        self._context = context
+        self._reads = reads
+        self._mutations = mutations
         self._authorizer = authorizer
         self._dsn = dsn
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         # Made here, in the worker's lifespan, not at import: under several workers each
         # metric child is a file of the process that makes it.
-        self._answered = metrics.COMPILED_READS.labels("compiled")
-        self._declined = metrics.COMPILED_READS.labels("general")
-        self._failed = metrics.COMPILED_READS.labels("failed")
+        self._answered = metrics.COMPILED.labels("read")
+        self._declined = metrics.COMPILED.labels("general")
+        self._failed = metrics.COMPILED.labels("failed")
         self._in_use = metrics.POOL_CHECKED_OUT.labels("compiled")
+        self._mutated = metrics.COMPILED.labels("mutation")
 
     async def start(self) -> None:
         # No connection at start (min_size 0): the app starts, and /readyz says so,
@@ -94,20 +107,39 @@ class CompiledReads:
             await self._pool.close()
 
     async def answer(self, request: Request) -> Response | None:
-        found = await self._prepared(request)
+        found = await self._planned(request)
         if found is None:
             self._declined.inc()
             return None
-        sql, arguments, operation_name = found
-        record = current.get()
-        if record is not None:
-            record.operation_type = "query"
-            record.operation_name = operation_name or ""
+        plan, variables, principal = found
+        if isinstance(plan, MutationPlan):
+            return await self._mutate(plan, variables, principal)
+        return await self._read(plan, variables, principal)
+
+    async def _read(
+        self, plan: OperationPlan, variables: dict[str, Any], principal: Principal
+    ) -> Response | None:
+        coerced = plan.coerce(variables)
+        if coerced is None:
+            self._declined.inc()
+            return None
+        scope = principal.read_scope()
+        variant = plan.variant(principal, scope, coerced)
+        if variant is None:
+            self._declined.inc()
+            return None
+        inputs = Inputs(coerced, principal, scope.ranges())
+        try:
+            arguments = variant.statement.arguments(inputs)
+        except Unplannable:
+            self._declined.inc()
+            return None
+        _record("query", plan.name)
         assert self._pool is not None, "start() first"
         self._in_use.inc()
         try:
             async with self._pool.acquire() as connection:
-                text: str = await connection.fetchval(sql, *arguments)
+                text: str = await connection.fetchval(variant.sql, *arguments)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             # Logged with its traceback and counted; the general path answers (and, if
             # the database is gone, reports it as every other read does).
@@ -119,15 +151,37 @@ class CompiledReads:
         self._answered.inc()
         return Response(b'{"data":' + text.encode() + b"}", media_type="application/json")
 
-    async def _prepared(self, request: Request) -> tuple[str, list[Any], str | None] | None:
-        """The statement and its arguments, or None for the general path."""
+    async def _mutate(
+        self, plan: MutationPlan, variables: dict[str, Any], principal: Principal
+    ) -> Response | None:
+        coerced = plan.coerce(variables)
+        arguments = None if coerced is None else plan.arguments(coerced)
+        if coerced is None or arguments is None:
+            self._declined.inc()
+            return None
+        _record("mutation", plan.name)
+        context = await self._context(principal)
+        try:
+            outcome = await plan.run(context, coerced, arguments)
+        finally:
+            await context.close()
+        self._mutated.inc()
+        body: dict[str, Any] = {"data": outcome.data}
+        if outcome.errors:
+            for error in outcome.errors:
+                metrics.count_error(str((error.extensions or {}).get("code")), "graphql")
+            body["errors"] = [error.formatted for error in outcome.errors]
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    async def _planned(
+        self, request: Request
+    ) -> tuple[OperationPlan | MutationPlan, dict[str, Any], Principal] | None:
+        """The plan, the request's variables and its principal, or None for the general
+        path."""
         if not request.headers.get("content-type", "").startswith("application/json"):
             return None
         principal = request.scope.get("state", {}).get("principal")
         if principal is None:
-            return None
-        authorizer, key = self._authorizer, acting_key(principal)
-        if not (authorizer.watched and authorizer.is_loaded(key) and authorizer.holds_any(key)):
             return None
         try:
             body = orjson.loads(await request.body())
@@ -146,16 +200,19 @@ class CompiledReads:
         plan = self._plans.get(query, name)
         if plan is None:
             return None
-        coerced = plan.coerce(variables)
-        if coerced is None:
+        if isinstance(plan, MutationPlan):
+            # Its context checks the holding as the general path's does (get_context).
+            return (plan, variables, principal) if self._mutations else None
+        authorizer, key = self._authorizer, acting_key(principal)
+        if not (authorizer.watched and authorizer.is_loaded(key) and authorizer.holds_any(key)):
             return None
-        scope = principal.read_scope()
-        variant = plan.variant(principal, scope, coerced)
-        if variant is None:
-            return None
-        inputs = Inputs(coerced, principal, scope.ranges())
-        try:
-            arguments = variant.statement.arguments(inputs)
-        except Unplannable:
-            return None
-        return variant.sql, arguments, plan.name
+        return (plan, variables, principal) if self._reads else None
+
+
+def _record(operation_type: str, name: str | None) -> None:
+    """The request's record (api.observability), as the general path's OperationNames
+    writes it."""
+    record = current.get()
+    if record is not None:
+        record.operation_type = operation_type
+        record.operation_name = name or ""
