@@ -133,6 +133,11 @@ async def context_of(state: Any, principal: Principal | None) -> Context:
     if principal is None:
         return context
     authorizer = state.authorizer
+    known = access.recorded_as_known(authorizer, principal)
+    if known is not None:  # no session opened for what the process knows
+        if not known:
+            context.principal = None
+        return context
     try:
         if not await context.read(
             lambda s: access.recorded(s, authorizer, principal, read_only=True)

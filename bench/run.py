@@ -245,11 +245,38 @@ def _ms(text: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
+SPIN = """import time
+best = None
+for _ in range(3):
+    started = time.process_time()
+    total = 0
+    for i in range(1_000_000):
+        total += i * i
+    took = time.process_time() - started
+    best = took if best is None else min(best, took)
+print(round(1000 * best, 1))"""
+
+
+def core_speed() -> float:
+    """Milliseconds a fixed Python loop takes on the server's core (the least of three).
+
+    This machine slows down under sustained load (the same loop took 0.55 s rested and
+    1.1 s after a minute of load, seen 2026-12-07): each measurement keeps this figure
+    from before and after its load, so a slow run shows as a slow machine.
+    """
+    out = subprocess.run(
+        ["taskset", "-c", "0", sys.executable, "-c", SPIN],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return float(out)
+
+
 def load(
     server: Server, script: str, seconds: int, connections: int = CONNECTIONS
 ) -> dict[str, float]:
     path = STATE / "load.lua"
     path.write_text(script)
+    speed_before = core_speed()
     before = server.cpu_seconds()
     result = subprocess.run(
         [
@@ -259,6 +286,7 @@ def load(
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     cpu = server.cpu_seconds() - before
+    speed_after = core_speed()
     out = result.stdout
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     failed = int(re.search(r"failed (\d+)", out).group(1))  # type: ignore[union-attr]
@@ -270,6 +298,7 @@ def load(
         "p99_ms": _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         "cpu_ms_per_request": 1000 * cpu / max(requests, 1),
         "requests": requests,
+        "core_loop_ms": [speed_before, speed_after],
     }
 
 
@@ -357,9 +386,11 @@ def bench_size(
     }
     theirs = peer.reads(fixture)
     results: dict[str, Any] = {}
-    if requests:
+    measured_d = writes and (only is None or "d" in only)
+    names = [*requests, *(["d_perform_stage"] if measured_d else [])]
+    if names:
         log(f"{households:,}: function calls per request, in-process")
-        for name, measured in inprocess_counts(households, list(requests)).items():
+        for name, measured in inprocess_counts(households, names).items():
             results.setdefault(name, {})["inprocess"] = measured
     database_name = url.rsplit("/", 1)[1]
     if postgraphile is not None:
@@ -413,7 +444,7 @@ def bench_size(
                     measured["rps"] / results[name]["floor"]["rps"], 3
                 )
             pgl.stop()
-        if writes and (only is None or "d" in only):
+        if measured_d:
             prepared = _in_transaction(url, fixtures.prepare_writes)
             requests_d, bearers = write_requests(prepared)
             bodies = [json.dumps(body) for body in requests_d]
@@ -429,9 +460,9 @@ def bench_size(
             pace = load(api, lua_many(bodies[:warm], bearers[:warm]), 1)["rps"]
             supply = len(bodies) - warm
             duration = max(1, min(seconds, int(0.8 * supply / max(pace, 1.0))))
-            results["d_perform_stage"] = {
-                "api": load(api, lua_many(bodies[warm:], bearers[warm:]), duration)
-            }
+            results.setdefault("d_perform_stage", {})["api"] = load(
+                api, lua_many(bodies[warm:], bearers[warm:]), duration
+            )
             results["d_perform_stage"]["seconds"] = duration
     finally:
         for server in (api, floor, pgl):
@@ -518,6 +549,7 @@ def print_table(report: dict[str, Any]) -> None:
         "÷ floor",
         "API ÷ PG",
         "calls/req",
+        "loop ms",
     ):
         table.add_column(column, justify="right")
     for size, requests in report["sizes"].items():
@@ -539,8 +571,9 @@ def print_table(report: dict[str, Any]) -> None:
                     "" if over_floor is None else f"{over_floor:.3f}",
                     "" if over_pg is None else f"{over_pg:.3f}",
                     "" if calls is None else f"{calls:,}",
+                    "/".join(f"{v:.0f}" for v in m.get("core_loop_ms", [])),
                 )  # fmt: skip
-    Console().print(table)
+    Console(width=170).print(table)
     if "postgraphile" in report:
         p = report["postgraphile"]
         Console().print(

@@ -35,6 +35,15 @@ async def policy_version(session: AsyncSession) -> int:
     return int(version or 0)
 
 
+def recorded_as_known(authorizer: Authorizer, principal: Principal) -> bool | None:
+    """``recorded(..., read_only=True)`` when it would read nothing (the policy watch
+    runs and the holding is loaded); None when it must read."""
+    key = acting_key(principal)
+    if authorizer.watched and authorizer.is_loaded(key):
+        return authorizer.holds_any(key)
+    return None
+
+
 async def recorded(
     session: AsyncSession,
     authorizer: Authorizer,

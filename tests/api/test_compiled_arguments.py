@@ -108,4 +108,5 @@ def test_a_default_list_is_copied_for_each_request() -> None:
         "input": {"applicationId": APP, "stage": "s", "decision": "APPROVE", "evidence": shared}
     }
     converted = converter.convert(given)["input"]
-    assert converted.evidence == [] and converted.evidence is not shared
+    assert converted.evidence == []
+    assert converted.evidence is not shared
