@@ -127,6 +127,36 @@ def test_a_version_change_drops_loaded_holdings_and_cached_decisions() -> None:
     assert not authorizer.allows("u", "230231101200", obj, "perform")
 
 
+def test_reloading_a_user_replaces_its_own_holdings_and_no_one_elses() -> None:
+    authorizer = Authorizer()
+    obj = "heilongjiang/household/appraisal"
+    first, second = "230231101200", "230231101201"
+    authorizer.load("u", [Holding(Role.VILLAGE_COMMITTEES, first)])
+    authorizer.load("v", [Holding(Role.VILLAGE_COMMITTEES, first)])
+    authorizer.load("u", [Holding(Role.VILLAGE_COMMITTEES, second)])
+    assert authorizer.allows("u", second, obj, "perform")
+    assert not authorizer.allows("u", first, obj, "perform")
+    assert authorizer.allows("v", first, obj, "perform")  # another user's link stays
+    authorizer.load("v", [])
+    assert authorizer.is_loaded("v")
+    assert not authorizer.holds_any("v")
+    assert not authorizer.allows("v", first, obj, "perform")
+    assert authorizer.holds_any("u")
+
+
+def test_a_forgotten_users_links_are_gone_from_the_enforcer() -> None:
+    """A version change starts from the static policy: no link of a forgotten user
+    survives to answer for it once it is loaded again with other holdings."""
+    authorizer = Authorizer()
+    authorizer.sync(1)
+    obj = "heilongjiang/household/appraisal"
+    authorizer.load("u", [Holding(Role.VILLAGE_COMMITTEES, "230231101200")])
+    authorizer.sync(2)
+    authorizer.load("u", [Holding(Role.VILLAGE_COMMITTEES, "230231101201")])
+    assert not authorizer.allows("u", "230231101200", obj, "perform")
+    assert authorizer.allows("u", "230231101201", obj, "perform")
+
+
 def test_the_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from api.authz import enforcer
 
