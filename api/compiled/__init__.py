@@ -16,5 +16,9 @@ sends the request down the general path (Strawberry), which answers it as before
 - ``sql``: the statement being built: parameters, aliases, JSON expressions.
 - ``fields``: how each planned field of each type becomes SQL.
 - ``plans``: the plan of an operation, per principal shape, cached by document.
-- ``reads``: the request path in front of Strawberry.
+- ``mutations``: planned mutations (``performStage``, ``postNotice``,
+  ``recordAcknowledgment``): the resolver called past Strawberry's executor, with
+  ``arguments`` (its arguments converted by a plan made once) and ``payloads`` (its
+  payload written as planned); ``tests/api/test_compiled_mutations.py``.
+- ``front``: the request path in front of Strawberry.
 """

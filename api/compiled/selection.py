@@ -2,7 +2,7 @@
 
 Field collection as the spec defines it (fragments and inline fragments that apply to
 the runtime type, fields of one response key merged), on the document's AST alone: no
-executor internals. A directive anywhere, or a subscription or mutation, is not planned.
+executor internals. A directive anywhere is not planned.
 """
 
 from __future__ import annotations
