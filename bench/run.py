@@ -273,7 +273,7 @@ def core_speed() -> float:
 
 def load(
     server: Server, script: str, seconds: int, connections: int = CONNECTIONS
-) -> dict[str, float]:
+) -> dict[str, Any]:
     path = STATE / "load.lua"
     path.write_text(script)
     speed_before = core_speed()
