@@ -17,8 +17,8 @@ sends the request down the general path (Strawberry), which answers it as before
 - ``fields``: how each planned field of each type becomes SQL.
 - ``plans``: the plan of an operation, per principal shape, cached by document.
 - ``mutations``: planned mutations (``performStage``, ``postNotice``,
-  ``recordAcknowledgment``): the resolver called past Strawberry's executor, with
-  ``arguments`` (its arguments converted by a plan made once) and ``payloads`` (its
-  payload written as planned); ``tests/api/test_compiled_mutations.py``.
+  ``recordAcknowledgment``): the resolver called past Strawberry's executor, its
+  arguments converted as the planned executor converts them (``api.execution.arguments``),
+  its payload written as planned (``payloads``); ``tests/api/test_compiled_mutations.py``.
 - ``front``: the request path in front of Strawberry.
 """

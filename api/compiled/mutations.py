@@ -33,9 +33,9 @@ from graphql.pyutils import Path
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.types.field import StrawberryField
 
-from api.compiled.arguments import ArgumentConverter
 from api.compiled.payloads import NullValue, Resolving, Writer, writers
 from api.compiled.selection import Document, Unplannable
+from api.execution.arguments import converter
 from api.schema.error_reporting import coded, log_errors
 
 _BACKREF = "strawberry-definition"
@@ -140,8 +140,9 @@ def _resolver_call(
     schema: GraphQLSchema, field: GraphQLField
 ) -> Callable[[GraphQLResolveInfo[Any], dict[str, Any]], Any]:
     """``call(info, arguments)``: what Strawberry's resolver wrapper does for ``field``
-    (convert the arguments, call the resolver with ``info``), its conversion planned
-    once (``arguments``). A field with field extensions, permission classes or other
+    (convert the arguments, call the resolver with ``info``), the conversion planned
+    once (``api.execution.arguments``, which tests/unit/test_argument_conversion.py holds
+    to Strawberry's for every field). A field with field extensions, permission classes or other
     reserved parameters than ``self`` and ``info`` is not planned."""
     strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
     definition: StrawberryField = field.extensions[_BACKREF]
@@ -150,15 +151,17 @@ def _resolver_call(
         raise Unplannable(f"{definition.name} is not planned")
     if resolver.parent_parameter or resolver.root_parameter or not resolver.info_parameter:
         raise Unplannable(f"{definition.name} is not planned")
-    converter = ArgumentConverter(
-        definition, strawberry_schema.schema_converter.scalar_registry, strawberry_schema.config
+    convert = converter(
+        definition, strawberry_schema.config, strawberry_schema.schema_converter.scalar_registry
     )
+    if convert is None:
+        raise Unplannable(f"{definition.name}'s arguments are Strawberry's to convert")
     info_name = resolver.info_parameter.name
     with_self = resolver.self_parameter is not None
     info_class = strawberry_schema.config.info_class
 
     def call(info: GraphQLResolveInfo[Any], arguments: dict[str, Any]) -> Any:
-        kwargs = converter.convert(arguments)
+        kwargs = convert(arguments)
         kwargs[info_name] = info_class(_raw_info=info, _field=definition)
         return resolver(None, **kwargs) if with_self else resolver(**kwargs)  # type: ignore[arg-type]
 
