@@ -81,13 +81,15 @@ class Authorizer:
         if len(self._loaded) >= MAX_LOADED_SUBJECTS:
             self._forget()  # bounded memory: holdings reload lazily, one query each
         user = user_subject(subject)
+        links = tuple((role_subject(h.role), h.jurisdiction) for h in holdings)
+        if self._loaded.get(user) == links:
+            return  # two first requests of one user loaded the same holdings
         # Only the user's own links are removed (Casbin's delete_roles_for_user scans
         # every user's: loading the n-th user cost O(n), 4 ms at 3,000 users).
         if user in self._loaded:  # a reload: its links and decisions are stale
             for role, jurisdiction in self._loaded.pop(user):
                 self._enforcer.remove_grouping_policy(user, role, jurisdiction)
             self._decisions.clear()
-        links = tuple((role_subject(h.role), h.jurisdiction) for h in holdings)
         for role, jurisdiction in links:
             self._enforcer.add_role_for_user_in_domain(user, role, jurisdiction)
         self._loaded[user] = links

@@ -88,6 +88,8 @@ class CompiledOperations:
         self._mutated = metrics.COMPILED.labels("mutation")
 
     async def start(self) -> None:
+        if not self._reads:
+            return  # planned mutations run on the engine's pool
         # No connection at start (min_size 0): the app starts, and /readyz says so,
         # while the database is away, as with the engine's pool.
         # JIT off: a compiled read is a small indexed statement, and the planner's cost of

@@ -13,6 +13,7 @@ one shape share one SQL text, so PostgreSQL's prepared statements are reused.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,8 @@ from api.domain.jurisdictions import Scope
 from api.domain.roles import Principal
 from api.procedure_files import ProcedureBook
 from api.schema.limits import DocumentLimits
+
+log = logging.getLogger("tuopin.compiled")
 
 MAX_TOKENS = 5_000
 """As the schema's MaxTokensLimiter."""
@@ -168,7 +171,13 @@ class PlanCache:
         if key in plans:
             plans.move_to_end(key)
             return plans[key]
-        found = plan(self._schema, query, operation_name, self._book)
+        try:
+            found = plan(self._schema, query, operation_name, self._book)
+        except Exception:
+            # A planner bug must not fail the request, nor every later one with this
+            # document: logged once, remembered as not planned, the general path answers.
+            log.exception("planning failed; the general path answers this document")
+            found = None
         plans[key] = found
         if len(plans) > self.MAXSIZE:
             plans.popitem(last=False)

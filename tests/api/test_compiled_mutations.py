@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.compiled import plans
 from api.config import Settings
 from api.demo.command import load_demo
 from api.demo.tokens import HEILONGJIANG_VILLAGE, LANSHAN_TOWN
@@ -269,6 +270,30 @@ async def test_what_is_not_planned_takes_the_general_path(
     await same(both, twice, TEAM, compiled=False, input=base)
     await same(both, PERFORM, TEAM, compiled=False, input={**base, "decision": "MAYBE"})
     await same(both, PERFORM, None, compiled=False, input=base)
+    # The root's __typename beside the field, and the field inside a root fragment.
+    typename = """mutation($input: PerformStageInput!) { __typename
+      performStage(input: $input) { __typename } }"""
+    await same(both, typename, TEAM, compiled=False, input=base)
+    fragment = """mutation($input: PerformStageInput!) { ...M }
+      fragment M on Mutation { performStage(input: $input) { __typename } }"""
+    await same(both, fragment, TEAM, compiled=False, input=base)
+
+
+async def test_a_document_the_planner_fails_on_is_the_general_paths_every_time(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a planner bug")
+
+    monkeypatch.setattr(plans, "MutationPlan", broken)
+    base = {"applicationId": MISSING, "stage": "x", "decision": "APPROVE"}
+    query = PERFORM.replace("mutation Perform(", "mutation PlannerBug(")  # a new document
+    for _ in range(2):
+        answer = await same(both, query, TEAM, compiled=False, input=base)
+        assert answer["data"]["done"]["code"] == "NOT_FOUND"
+    assert sum("planning failed" in r.getMessage() for r in caplog.records) == 1
 
 
 async def test_an_unrecorded_holding_is_the_public_on_both_paths(

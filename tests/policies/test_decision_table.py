@@ -133,6 +133,9 @@ def test_reloading_a_user_replaces_its_own_holdings_and_no_one_elses() -> None:
     first, second = "230231101200", "230231101201"
     authorizer.load("u", [Holding(Role.VILLAGE_COMMITTEES, first)])
     authorizer.load("v", [Holding(Role.VILLAGE_COMMITTEES, first)])
+    assert authorizer.allows("u", first, obj, "perform")  # decided and cached before
+    authorizer.load("u", [Holding(Role.VILLAGE_COMMITTEES, first)])  # the same: kept
+    assert authorizer.allows("u", first, obj, "perform")
     authorizer.load("u", [Holding(Role.VILLAGE_COMMITTEES, second)])
     assert authorizer.allows("u", second, obj, "perform")
     assert not authorizer.allows("u", first, obj, "perform")
