@@ -14,11 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.compiled import plans
 from api.config import Settings
+from api.db.models import RoleAssignment
+from api.db.session import create_engine
 from api.demo.command import load_demo
-from api.demo.tokens import HEILONGJIANG_VILLAGE, LANSHAN_TOWN
+from api.demo.tokens import HEILONGJIANG_VILLAGE, LANSHAN_TOWN, dev_subject
 from api.domain.roles import Role
 from api.services import exits
 from tests.api.conftest import own_settings, serving
@@ -302,6 +306,38 @@ async def test_an_unrecorded_holding_is_the_public_on_both_paths(
     nobody = (Role.RESIDENT_WORK_TEAM, HEILONGJIANG_VILLAGE[:-1] + "9")
     base = {"applicationId": MISSING, "stage": "x", "decision": "APPROVE"}
     refused = await same(both, PERFORM, nobody, input=base)
+    assert refused["data"]["done"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_holding_revoked_after_it_was_loaded_is_refused_on_the_planned_path(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient], demo_url: str
+) -> None:
+    """Revoked by the county through revokeRole in the compiled app's own process: its
+    next planned mutation finds the holding gone (the general path's context check)."""
+    client, _ = both
+    secretary = (Role.FIRST_SECRETARY, HEILONGJIANG_VILLAGE)
+    base = {"applicationId": MISSING, "stage": "x", "decision": "APPROVE"}
+    held = await same(both, PERFORM, secretary, input=base)
+    assert held["data"]["done"]["code"] == "NOT_FOUND"  # signed in: its holding counts
+    engine = create_engine(demo_url)
+    try:
+        async with AsyncSession(engine) as session:
+            assignment = await session.scalar(
+                select(RoleAssignment.id).where(
+                    RoleAssignment.subject == dev_subject(*secretary),
+                    RoleAssignment.revoked_at.is_(None),
+                )
+            )
+    finally:
+        await engine.dispose()
+    revoked = await post(
+        client,
+        "mutation($id: Int!) { revokeRole(input: {assignmentId: $id}) { __typename } }",
+        COUNTY,
+        id=assignment,
+    )
+    assert revoked["data"]["revokeRole"]["__typename"] == "RoleAssignmentSuccess", revoked
+    refused = await same(both, PERFORM, secretary, input=base)
     assert refused["data"]["done"]["code"] == "UNAUTHENTICATED"
 
 
