@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,12 @@ from api.app import create_app
 from api.auth.tokens import issue_dev_token
 from api.config import Settings
 from api.db.session import create_engine
+from api.demo.command import load_demo
 from api.domain.roles import Principal, Role, check_holding
 from api.errors import ValidationFailed
 from api.resolvers.context import Clock, utc_now
 from api.services import access
-from tests.conftest import Database
+from tests.conftest import IN_CI, Database, _pg_unreachable, fresh_database
 
 KEY = "test-signing-key-" + "x" * 32
 
@@ -110,6 +111,26 @@ async def serving_both(
         serving(settings, clock=clock, planned=False) as reference,
     ):
         yield client, reference
+
+
+@contextmanager
+def own_postgres_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
+    """A PostgreSQL database of a test module's own (skipped without a server, failing
+    under CI=true)."""
+    problem = _pg_unreachable()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"{problem} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(problem)
+    with fresh_database("postgresql", tmp_path_factory.mktemp(name), name) as url:
+        yield url
+
+
+async def demo_loaded(url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for ``url``, with the demo (its scenes included) loaded into it."""
+    settings = own_settings(url, tmp_path_factory)
+    assert await load_demo(settings, if_empty=False, seed=2016) is not None
+    return settings
 
 
 def own_settings(url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:

@@ -21,13 +21,11 @@ from api.compiled import plans
 from api.config import Settings
 from api.db.models import RoleAssignment
 from api.db.session import create_engine
-from api.demo.command import load_demo
 from api.demo.tokens import HEILONGJIANG_VILLAGE, LANSHAN_TOWN, dev_subject
 from api.domain.roles import Role
 from api.services import exits
-from tests.api.conftest import own_settings, serving
+from tests.api.conftest import demo_loaded, own_postgres_database, serving_both
 from tests.api.test_compiled_reads import bearer, compiled_count
-from tests.conftest import IN_CI, _pg_unreachable, fresh_database
 
 PAYLOAD = """__typename
   ... on ApplicationSuccess { application { __typename id subjectKind subjectKey unitCode
@@ -78,31 +76,21 @@ MISSING = "RXhpdEFwcGxpY2F0aW9uOjk5OTk5OQ=="
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    problem = _pg_unreachable()
-    if problem:
-        if IN_CI:
-            pytest.fail(f"{problem} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(problem)
-    with fresh_database("postgresql", tmp_path_factory.mktemp("mut"), "mutations") as url:
+    with own_postgres_database(tmp_path_factory, "mutations") as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 async def demo_settings(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = own_settings(demo_url, tmp_path_factory)
-    assert await load_demo(settings, if_empty=False, seed=2016) is not None
-    return settings
+    return await demo_loaded(demo_url, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 async def both(
     demo_settings: Settings,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    async with (
-        serving(demo_settings) as compiled,
-        serving(demo_settings, planned=False) as reference,
-    ):
-        yield compiled, reference
+    async with serving_both(demo_settings) as pair:
+        yield pair
 
 
 def taken() -> tuple[float, float]:

@@ -28,12 +28,10 @@ from api.app import create_app
 from api.auth.tokens import issue_dev_token
 from api.compiled import sql
 from api.config import Settings
-from api.demo.command import load_demo
 from api.demo.tokens import HEILONGJIANG_VILLAGE, HOLDINGS, LANSHAN_TOWN, dev_subject
 from api.domain.income import per_capita
 from api.domain.roles import Principal, Role
-from tests.api.conftest import KEY, own_settings, serving
-from tests.conftest import IN_CI, _pg_unreachable, fresh_database
+from tests.api.conftest import KEY, demo_loaded, own_postgres_database, serving_both
 
 HOUSEHOLD = """fragment H on Household { __typename id registryNo villageCode villagerGroup
   headName standardKind attribute mainCause exitAttribute registeredYear exitedYear phone
@@ -100,12 +98,7 @@ def bearer(holder: tuple[Role, str]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    problem = _pg_unreachable()
-    if problem:
-        if IN_CI:
-            pytest.fail(f"{problem} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(problem)
-    with fresh_database("postgresql", tmp_path_factory.mktemp("compiled"), "compiled") as url:
+    with own_postgres_database(tmp_path_factory, "compiled") as url:
         yield url
 
 
@@ -123,19 +116,14 @@ async def own_app(settings: Settings) -> AsyncIterator[tuple[Starlette, httpx.As
 
 @pytest.fixture(scope="module")
 async def demo_settings(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = own_settings(demo_url, tmp_path_factory)
-    assert await load_demo(settings, if_empty=False, seed=2016) is not None
-    return settings
+    return await demo_loaded(demo_url, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 async def both(
     demo_settings: Settings,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
-    async with (
-        serving(demo_settings) as compiled,
-        serving(demo_settings, planned=False) as reference,
-    ):
+    async with serving_both(demo_settings) as (compiled, reference):
         for holder in [*HOLDINGS, OUTSIDE]:  # the holdings read once, as a server has
             await compiled.post(
                 "/graphql", json={"query": "{ viewer { role } }"}, headers=bearer(holder)
