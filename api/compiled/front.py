@@ -7,9 +7,10 @@ only when nothing the general path does would differ:
 
 - the body is a JSON object with a query, maybe an operation name and variables, and
   nothing else (no ``extensions``);
-- a principal signed in, whose holding the authorizer already knows as recorded and
-  current (the policy watch keeps it so); the public and a holding not yet read go to
-  the general path, which reads and caches it;
+- a principal signed in; for a query, one whose holding the authorizer already knows as
+  recorded and current (the policy watch keeps it so), the public and a holding not yet
+  read going to the general path, which reads and caches it; a mutation's context checks
+  the holding as the general path's does (``api.app.context_of``);
 - the document is a planned query or mutation and the variables coerce;
 - every argument passes the checks the general path makes.
 

@@ -28,17 +28,16 @@ from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
 )
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.types.field import StrawberryField
 
 from api.compiled.payloads import NullValue, Resolving, Writer, writers
-from api.compiled.selection import Document, Unplannable
+from api.compiled.selection import BACKREF, Document, Unplannable, coerce_variables
 from api.execution.arguments import converter
 from api.schema.error_reporting import coded, log_errors
 
-_BACKREF = "strawberry-definition"
 MUTATIONS = frozenset({"performStage", "postNotice", "recordAcknowledgment"})
 """Mutations planned: each resolver reads only ``info.context`` and hands its use case to
 ``api.schema.running.run``."""
@@ -84,10 +83,7 @@ class MutationPlan:
         self._fragments = dict(document.fragments)
 
     def coerce(self, variables: dict[str, Any]) -> VariableValues | None:
-        coerced = get_variable_values(
-            self._schema, self._definitions, variables, hide_suggestions=True
-        )
-        return None if isinstance(coerced, list) else coerced
+        return coerce_variables(self._schema, self._definitions, variables)
 
     def arguments(self, variables: VariableValues) -> dict[str, Any] | None:
         """The field's arguments as graphql-core gives them to the resolver; None when
@@ -145,7 +141,7 @@ def _resolver_call(
     to Strawberry's for every field). A field with field extensions, permission classes or other
     reserved parameters than ``self`` and ``info`` is not planned."""
     strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
-    definition: StrawberryField = field.extensions[_BACKREF]
+    definition: StrawberryField = field.extensions[BACKREF]
     resolver = definition.base_resolver
     if resolver is None or definition.extensions or definition.permission_classes:
         raise Unplannable(f"{definition.name} is not planned")

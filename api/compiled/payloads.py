@@ -35,9 +35,7 @@ from strawberry import relay
 from strawberry.relay import to_base64
 from strawberry.types.base import has_object_definition
 
-from api.compiled.selection import Document, Unplannable
-
-_BACKREF = "strawberry-definition"
+from api.compiled.selection import BACKREF, Document, Unplannable
 
 RESOLVED = frozenset(
     {
@@ -137,7 +135,7 @@ class PayloadPlanner:
 
             return selected.key, typename
         definition = runtime.fields[name]
-        field = definition.extensions.get(_BACKREF)
+        field = definition.extensions.get(BACKREF)
         if field is None or definition.args or field.extensions or field.permission_classes:
             raise Unplannable(f"{runtime.name}.{name} is not planned in a payload")
         write = self.writer(definition.type, selected.selection_sets)
@@ -167,7 +165,7 @@ def _getter(runtime: GraphQLObjectType, name: str, field: Any) -> Callable[[Any,
 
 def _plain_node(runtime: GraphQLObjectType) -> bool:
     """A ``relay.Node`` whose id is its ``NodeID`` attribute (nothing overridden)."""
-    definition = runtime.extensions.get("strawberry-definition")
+    definition = runtime.extensions.get(BACKREF)
     origin = getattr(definition, "origin", None)
     return (
         isinstance(origin, type)

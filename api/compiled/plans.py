@@ -28,7 +28,6 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     get_operation_ast,
-    get_variable_values,
     parse,
     specified_rules,
     validate,
@@ -37,7 +36,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from api.compiled.fields import Planner, Row, Shape, node_type
 from api.compiled.mutations import MutationPlan
-from api.compiled.selection import Document, Unplannable
+from api.compiled.selection import Document, Unplannable, coerce_variables
 from api.compiled.sql import Statement
 from api.db.repositories.scoping import scope_shape
 from api.domain.jurisdictions import Scope
@@ -85,10 +84,8 @@ class OperationPlan:
     def coerce(self, variables: dict[str, Any]) -> dict[str, Any] | None:
         """The request's variables as the general path coerces them; None when they do
         not coerce (the general path says why)."""
-        coerced = get_variable_values(
-            self._schema, self._definitions, variables, hide_suggestions=True
-        )
-        return None if isinstance(coerced, list) else coerced.coerced
+        coerced = coerce_variables(self._schema, self._definitions, variables)
+        return None if coerced is None else coerced.coerced
 
     def variant(
         self, principal: Principal, scope: Scope, variables: dict[str, Any]

@@ -7,7 +7,7 @@ executor internals. A directive anywhere is not planned.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +22,25 @@ from graphql import (
     NamedTypeNode,
     SelectionSetNode,
     Undefined,
+    VariableDefinitionNode,
     VariableNode,
+    get_variable_values,
     is_abstract_type,
     value_from_ast,
 )
+from graphql.execution.values import VariableValues
+
+BACKREF = "strawberry-definition"
+"""Where Strawberry keeps, on a graphql-core type or field, its own definition."""
+
+
+def coerce_variables(
+    schema: GraphQLSchema, definitions: Sequence[VariableDefinitionNode], given: dict[str, Any]
+) -> VariableValues | None:
+    """The request's variables as the general path coerces them; None when they do not
+    coerce (the general path says why)."""
+    coerced = get_variable_values(schema, definitions, given, hide_suggestions=True)
+    return None if isinstance(coerced, list) else coerced
 
 
 class Unplannable(Exception):
