@@ -179,25 +179,38 @@ async def rows(
     session: AsyncSession, statement: Select[Any], values: Mapping[str, Any]
 ) -> Sequence[Any]:
     """The statement's rows: named tuples on PostgreSQL's read sessions, else Rows."""
+    found = await driver_rows(session, statement, values)
+    if found is not None:
+        return found
+    result = await session.execute(statement, values)
+    return list(result.all())
+
+
+async def driver_rows(
+    session: AsyncSession, statement: Select[Any], values: Mapping[str, Any]
+) -> Sequence[Any] | None:
+    """The statement's rows as named tuples if it can run on the driver connection (a
+    session in autocommit on PostgreSQL, nothing observing, a statement compiled once);
+    None, having run nothing, otherwise: the caller then takes its own way."""
     connection = await session.connection()
     dialect = connection.dialect
     compiled = _compiled(statement, dialect) if dialect.name == "postgresql" else None
-    if compiled is not None and not _observed(connection.sync_connection):  # type: ignore[arg-type]
-        pooled = await connection.get_raw_connection()
-        if getattr(pooled.dbapi_connection, "autocommit", False):
-            driver = pooled.driver_connection
-            assert driver is not None
-            try:
-                if compiled.processors is None:
-                    prepared = await driver.prepare(compiled.sql)
-                    compiled.learn([a.type.oid for a in prepared.get_attributes()], dialect)
-                records = await driver.fetch(compiled.sql, *compiled.arguments(values))
-            except BaseException as exc:
-                # As SQLAlchemy does: a statement cancelled midway leaves the connection
-                # in doubt, and a lost one dates every connection made before it.
-                if not isinstance(exc, Exception) or driver.is_closed():
-                    await _invalidate(connection, pooled, exc)
-                raise
-            return compiled.rows(records)
-    result = await session.execute(statement, values)
-    return list(result.all())
+    if compiled is None or _observed(connection.sync_connection):  # type: ignore[arg-type]
+        return None
+    pooled = await connection.get_raw_connection()
+    if not getattr(pooled.dbapi_connection, "autocommit", False):
+        return None
+    driver = pooled.driver_connection
+    assert driver is not None
+    try:
+        if compiled.processors is None:
+            prepared = await driver.prepare(compiled.sql)
+            compiled.learn([a.type.oid for a in prepared.get_attributes()], dialect)
+        records = await driver.fetch(compiled.sql, *compiled.arguments(values))
+    except BaseException as exc:
+        # As SQLAlchemy does: a statement cancelled midway leaves the connection
+        # in doubt, and a lost one dates every connection made before it.
+        if not isinstance(exc, Exception) or driver.is_closed():
+            await _invalidate(connection, pooled, exc)
+        raise
+    return compiled.rows(records)

@@ -25,9 +25,11 @@ from api.db.repositories.scoping import scope_shape, scope_values, subtree_value
 from api.db.session import create_engine, read_session_factory, session_factory
 from api.db.statements import arrays
 from api.db.views import values_of
+from api.domain.jurisdictions import prefix_range
 from api.domain.procedures import Decision
 from api.domain.register import IncomeKind
 from api.domain.roles import Principal, Role
+from api.services import ledger
 from tests import factories
 from tests.conftest import Database, fresh_database
 
@@ -145,7 +147,20 @@ async def _statements(session: AsyncSession) -> list[tuple[str, Select[Any], dic
             bounds | {"first": 20},
         ),
         ("units", jurisdiction_repo._by_codes(array), {"codes": [COUNTY, VILLAGE, "00"]}),
+        (
+            "a step's application and history",
+            application_repo._for_step_query(len(scope.prefixes), scope.everything),
+            _step_bounds(scope) | {"application_id": applications[0]},
+        ),
     ]
+
+
+def _step_bounds(scope: Any) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
+    for index, prefix in enumerate(scope.prefixes):
+        found = prefix_range(prefix)
+        bounds |= {f"low_{index}": found.low, f"high_{index}": found.high}
+    return bounds
 
 
 async def test_direct_rows_are_sqlalchemys(engine: AsyncEngine) -> None:
@@ -246,3 +261,91 @@ async def test_statements_logged_go_through_sqlalchemy(
             rows = await direct.rows(session, statement, {"codes": [COUNTY]})
     assert [row.code for row in rows] == [COUNTY]
     assert any("FROM jurisdictions" in record.getMessage() for record in caplog.records)
+
+
+async def test_a_step_reads_its_application_detached_and_writes_what_changed(
+    engine: AsyncEngine,
+) -> None:
+    """On PostgreSQL's autocommit sessions the step's read runs on the driver: the
+    application comes back detached, equal to the ORM's, and what the step then changes
+    is what ``write_step`` writes (guarded by the row version). Elsewhere it is the
+    session's own, for the flush."""
+    scope = Principal("test:direct", Role.COUNTY_LEADING_GROUP, COUNTY).read_scope()
+    postgres = engine.dialect.name == "postgresql"
+    async with session_factory(engine)() as session:
+        application_id = await session.scalar(select(models.ExitApplication.id))
+        assert application_id is not None
+        loaded = await session.get(models.ExitApplication, application_id)
+        assert loaded is not None
+        expected = {
+            key: getattr(loaded, key) for key, _ in application_repo._APPLICATION_ATTRIBUTES
+        }
+    async with read_session_factory(engine)() as session:
+        found = await application_repo.for_step(session, application_id, scope=scope)
+        assert found is not None
+        application = found.application
+        got = {key: getattr(application, key) for key in expected}
+        assert got == expected
+        assert [(e.stage, e.action) for e in found.history] == [
+            ("application", "perform"),
+            ("village_notice", "post_notice"),
+        ]
+        assert (application not in session) is postgres
+        if not postgres:
+            return
+        application.stage = "township_review"
+        written = await application_repo.write_step(
+            session,
+            application,
+            record=_record(application),
+            evidence=[],
+            audit=_audit(application),
+        )
+        assert written
+        assert application.row_version == expected["row_version"] + 1
+    async with session_factory(engine)() as session:
+        stored = await session.get(models.ExitApplication, application_id)
+        assert stored is not None
+        assert (stored.stage, stored.row_version) == ("township_review", application.row_version)
+    # An application read before that write: its row version moved, so nothing is written.
+    async with read_session_factory(engine)() as session:
+        stale = await application_repo.for_step(session, application_id, scope=scope)
+        assert stale is not None
+        stale.application.row_version -= 1
+        stale.application.stage = "county_review"
+        assert not await application_repo.write_step(
+            session,
+            stale.application,
+            record=_record(stale.application),
+            evidence=[],
+            audit=_audit(stale.application),
+        )
+    async with session_factory(engine)() as session:
+        stored = await session.get(models.ExitApplication, application_id)
+        assert stored is not None and stored.stage == "township_review"
+
+
+def _record(application: models.ExitApplication) -> dict[str, Any]:
+    return {
+        "stage": application.stage,
+        "action": "perform",
+        "decision": Decision.APPROVE,
+        "return_to": None,
+        "reason": None,
+        "actor_subject": "c",
+        "actor_role": "township_government",
+        "actor_jurisdiction": VILLAGE[:9],
+        "at": AT,
+    }
+
+
+def _audit(application: models.ExitApplication) -> dict[str, Any]:
+    return ledger.event(
+        actor=Principal("c", Role.TOWNSHIP_GOVERNMENT, VILLAGE[:9]),
+        action="perform",
+        object_kind="application",
+        object_id=application.id,
+        unit_code=VILLAGE,
+        at=AT,
+        detail={"stage": application.stage},
+    )

@@ -29,7 +29,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from api.db import chain, chain_facts, direct
 from api.db.models import (
@@ -89,22 +91,52 @@ _POLICY_VERSION = select(PolicyState.version).where(PolicyState.id == 1).scalar_
 async def for_step(session: AsyncSession, application_id: int, *, scope: Scope) -> ForStep | None:
     """The application if in scope, with its procedure's digest, the policy version and
     its history: one round trip where it took five (the row, its version, the policy
-    version, its performers and what was attached since its last return)."""
+    version, its performers and what was attached since its last return).
+
+    The application comes back detached from ``session`` where the read ran on the driver
+    connection (an autocommit session on PostgreSQL: the step writes it with
+    ``write_step``'s one statement, never through a flush); otherwise it is the
+    session's, for the caller's flush."""
     params: dict[str, Any] = {"application_id": application_id}
     for index, prefix in enumerate(scope.prefixes):
         bounds = prefix_range(prefix)
         params |= {f"low_{index}": bounds.low, f"high_{index}": bounds.high}
     query = _for_step_query(len(scope.prefixes), scope.everything)
-    rows = (await session.execute(query, params)).all()
+    rows = await direct.driver_rows(session, query, params)
+    attach = rows is None
+    if rows is None:
+        rows = (await session.execute(query, params)).all()
     if not rows:
         return None
-    application, digest, policy_version = rows[0][0], rows[0][1], rows[0][2]
+    first = rows[0]
+    application = _application_of(first)
+    if attach:
+        application = await session.merge(application, load=False)
     history = [
-        Entry(stage, action, decision, actor, at, kind)
-        for _, _, _, stage, action, decision, actor, at, kind in rows
-        if stage is not None
+        Entry(row.r_stage, row.r_action, row.r_decision, row.r_actor, row.r_at, row.r_kind)
+        for row in rows
+        if row.r_stage is not None
     ]
-    return ForStep(application, digest, int(policy_version or 0), history)
+    return ForStep(application, first.digest, int(first.policy_version or 0), history)
+
+
+_APPLICATION_ATTRIBUTES = tuple(
+    (attribute.key, attribute.columns[0]) for attribute in inspect(ExitApplication).column_attrs
+)
+
+
+_APPLICATIONS = manager_of_class(ExitApplication)
+
+
+def _application_of(row: Any) -> ExitApplication:
+    """The application of a ``for_step`` row, detached, as if loaded and then let go:
+    what a step then changes on it is its history, for ``write_step``."""
+    application: ExitApplication = _APPLICATIONS.new_instance()  # as loading makes one
+    state = instance_state(application)
+    for key, _ in _APPLICATION_ATTRIBUTES:
+        state.dict[key] = getattr(row, f"app_{key}")
+    make_transient_to_detached(application)
+    return application
 
 
 @functools.lru_cache(maxsize=16)
@@ -126,15 +158,15 @@ def _for_step_query(ranges: int, everything: bool) -> Select[Any]:
         )
     return (
         select(
-            ExitApplication,
-            ProcedureVersion.digest,
-            _POLICY_VERSION,
-            StageRecord.stage,
-            StageRecord.action,
-            StageRecord.decision,
-            StageRecord.actor_subject,
-            StageRecord.at,
-            Evidence.kind,
+            *(column.label(f"app_{key}") for key, column in _APPLICATION_ATTRIBUTES),
+            ProcedureVersion.digest.label("digest"),
+            _POLICY_VERSION.label("policy_version"),
+            StageRecord.stage.label("r_stage"),
+            StageRecord.action.label("r_action"),
+            StageRecord.decision.label("r_decision"),
+            StageRecord.actor_subject.label("r_actor"),
+            StageRecord.at.label("r_at"),
+            Evidence.kind.label("r_kind"),
         )
         .join(ProcedureVersion, ProcedureVersion.id == ExitApplication.procedure_version_id)
         .outerjoin(StageRecord, StageRecord.application_id == ExitApplication.id)
@@ -216,12 +248,15 @@ async def write_step(
     params |= {f"audit_{key}": audit[key] for key in AUDIT_COLUMNS}
     for index, item in enumerate(evidence):
         params |= {f"ev{index}_{key}": item[key] for key in EVIDENCE_COLUMNS}
-    # On the session's connection, past the ORM: the statement writes the application's
-    # changes itself, so nothing is to be flushed first (nor is there an ORM row to load).
-    connection = await session.connection()
+    # Past the ORM: the statement writes the application's changes itself, so nothing
+    # is to be flushed first (nor is there an ORM row to load). On the driver connection
+    # where the session is in autocommit, else on the session's connection.
     statement = _step_statement(changed, len(evidence))
-    written = (await connection.execute(statement, params)).first()
+    written = await direct.driver_rows(session, statement, params)
     if written is None:
+        connection = await session.connection()
+        written = (await connection.execute(statement, params)).all()
+    if not written:
         return False
     if changed:  # what the statement wrote is now the row's committed state
         for key in changed:
