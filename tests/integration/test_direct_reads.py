@@ -322,7 +322,8 @@ async def test_a_step_reads_its_application_detached_and_writes_what_changed(
         )
     async with session_factory(engine)() as session:
         stored = await session.get(models.ExitApplication, application_id)
-        assert stored is not None and stored.stage == "township_review"
+        assert stored is not None
+        assert stored.stage == "township_review"
 
 
 def _record(application: models.ExitApplication) -> dict[str, Any]:
