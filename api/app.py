@@ -28,9 +28,12 @@ from api.config import Settings, get_settings
 from api.db.division_cache import DivisionCache
 from api.db.session import create_engine, read_session_factory, session_factory
 from api.documents.routes import notice_html, notice_pdf
+from api.domain.evidence_files import Limits as EvidenceLimits
 from api.domain.roles import Principal
+from api.files.routes import evidence_file
+from api.files.store import store_of
 from api.graphiql import ide
-from api.http_limits import BodySizeLimit, HeaderSizeLimit, error_response
+from api.http_limits import UPLOAD_OVERHEAD, BodySizeLimit, HeaderSizeLimit, error_response
 from api.observability import metrics, multiprocess, tracing
 from api.observability.metrics import MetricsRoute
 from api.observability.middleware import ObserveRequests
@@ -92,6 +95,9 @@ class TuopinGraphQL(GraphQL[Context, None]):
         finally:
             if token is not None:
                 app_extensions.reset(token)
+            # Uploaded parts (uploadEvidenceFile) are spooled to temporary files that
+            # Strawberry does not close: the request's form closes them.
+            await request.close()
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         # ErrorCodes codes the result's errors inside the operation; an error raised
@@ -129,6 +135,8 @@ async def context_of(state: Any, principal: Principal | None) -> Context:
         planned=state.planned,
         divisions=state.divisions,
         replica=state.replica_sessions,
+        files=state.files,
+        file_limits=state.file_limits,
     )
     if principal is None:
         return context
@@ -197,6 +205,8 @@ def create_app(
         app.state.authorizer = Authorizer()
         app.state.divisions = DivisionCache()  # trusted only while the watch listens
         app.state.clock = clock
+        app.state.files = store_of(settings)
+        app.state.file_limits = EvidenceLimits(settings.evidence_max_bytes)
         # PDFs render in worker threads, two at a time: each is CPU-bound for a while.
         app.state.pdf_renders = anyio.CapacityLimiter(2)
         # Both follow dev mode: introspection, and webhooks to plain-http URLs.
@@ -243,6 +253,9 @@ def create_app(
         schema,
         graphql_ide="graphiql" if settings.is_dev else None,
         allow_queries_via_get=False,
+        # Evidence files (uploadEvidenceFile). Tokens travel in a header, never in a
+        # cookie, so a cross-site form cannot make a request in an official's name.
+        multipart_uploads_enabled=True,
     )
     graphql.extensions = (
         *(() if traced is None else (traced.extension,)),
@@ -253,6 +266,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/notices/{number}.pdf", notice_pdf, methods=["GET"]),
             Route("/notices/{number}.html", notice_html, methods=["GET"]),
+            Route("/files/{sha256}", evidence_file, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *([Route("/graphiql/{name}", ide.asset)] if settings.is_dev else []),
@@ -260,7 +274,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(BearerAuth, verify=RememberedTokens(_verifier(settings)))
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.evidence_max_bytes + UPLOAD_OVERHEAD,
+    )
     app.add_middleware(HeaderSizeLimit)
     app.add_middleware(MetricsRoute, settings=settings)  # ahead of BearerAuth: not a JWT
     app.add_middleware(

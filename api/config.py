@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.errors import ConfigurationError
@@ -29,6 +29,11 @@ class Mode(StrEnum):
 class LogFormat(StrEnum):
     JSON = "json"
     TEXT = "text"
+
+
+class EvidenceStoreKind(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -68,6 +73,19 @@ class Settings(BaseSettings):
     """On PostgreSQL, planned mutations (performStage, postNotice, recordAcknowledgment)
     call their resolver directly and write the payload as planned (api/compiled/); off,
     every mutation takes the general path."""
+    evidence_store: EvidenceStoreKind = EvidenceStoreKind.LOCAL
+    """Where uploaded evidence files are kept: ``local`` (a directory, by default
+    ``<state_dir>/evidence``) or ``s3`` (an S3-compatible bucket: AWS, MinIO, OSS, COS)."""
+    evidence_dir: Path | None = None
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    """The largest evidence file accepted (a scanned, signed paper of a few pages)."""
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    """Unset for AWS; e.g. http://minio:9000 for MinIO."""
+    s3_region: str | None = None
+    s3_prefix: str = "evidence/"
+    """Keys are ``<prefix><sha256>``. Credentials come the usual way (AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY, a profile, an instance role)."""
     log_format: LogFormat | None = None
     """``json`` (one object per line) or ``text``; unset: json in production, text in dev."""
     log_level: str = "info"
@@ -100,6 +118,19 @@ class Settings(BaseSettings):
             )
         return value
 
+    @model_validator(mode="after")
+    def _bucket_for_s3(self) -> Settings:
+        if self.evidence_store is EvidenceStoreKind.S3 and not self.s3_bucket:
+            raise ValueError("TUOPIN_EVIDENCE_STORE=s3 needs a bucket (TUOPIN_S3_BUCKET)")
+        return self
+
+    @field_validator("evidence_max_bytes")
+    @classmethod
+    def _positive_size(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be a positive number of bytes")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -113,6 +144,10 @@ class Settings(BaseSettings):
         if value <= 0:
             raise ValueError("must be a positive number of minutes")
         return value
+
+    @property
+    def evidence_path(self) -> Path:
+        return self.evidence_dir or self.state_dir / "evidence"
 
     @property
     def is_dev(self) -> bool:

@@ -47,18 +47,38 @@ class HeaderSizeLimit:
         await self._app(scope, receive, send)
 
 
+UPLOAD_OVERHEAD = 1024 * 1024
+"""Room in a multipart request beside its file: the operation, the map, part headers."""
+
+
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    """413 for a body over ``max_bytes``, declared or streamed; a multipart upload to
+    /graphql that carries a token may bring ``max_upload_bytes`` (an evidence file: its
+    own limit is checked exactly as it is received, api/services/evidence_files.py)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_upload_bytes: int = 0) -> None:
         self._app = app
         self._max = max_bytes
+        self._max_upload = max(max_bytes, max_upload_bytes)
+
+    def _limit(self, scope: Scope, headers: dict[bytes, bytes]) -> int:
+        if (
+            scope["path"] == "/graphql"
+            and headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+            and b"authorization" in headers
+        ):
+            return self._max_upload
+        return self._max
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self._max:
-            await self._too_large(scope, receive, send)
+        headers = dict(scope["headers"])
+        limit = self._limit(scope, headers)
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(limit, scope, receive, send)
             return
         seen = 0
 
@@ -67,17 +87,17 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self._max:
+                if seen > limit:
                     raise _TooLarge
             return message
 
         try:
             await self._app(scope, counted, send)
         except _TooLarge:
-            await self._too_large(scope, receive, send)
+            await self._too_large(limit, scope, receive, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"request body over {self._max} bytes"
+    async def _too_large(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"request body over {limit} bytes"
         await error_response(413, message, "PAYLOAD_TOO_LARGE")(scope, receive, send)
 
 

@@ -31,6 +31,7 @@ class Action(StrEnum):
     MANAGE = "manage"
     IMPORT = "import"
     DRAW = "draw"
+    UPLOAD = "upload"
 
 
 def stage_object(

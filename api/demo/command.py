@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from api.config import Settings
+from api.db.repositories import evidence_files as evidence_file_repo
 from api.db.repositories import jurisdictions
 from api.db.session import create_engine, session_factory
 from api.demo import scenes
@@ -15,6 +16,7 @@ from api.demo.generator import generate
 from api.demo.loader import load
 from api.demo.tokens import HOLDINGS, dev_subject
 from api.errors import ConfigurationError
+from api.files.store import store_of
 from api.policy_files import standards
 from api.services import access
 
@@ -42,7 +44,20 @@ async def load_demo(settings: Settings, *, if_empty: bool, seed: int) -> dict[st
                     now=datetime.now(UTC),
                 )
             counts["role holdings"] = len(HOLDINGS)
-            await scenes.run(session, datetime.now(UTC))
+            uploaded = await scenes.run(session, datetime.now(UTC))
+            store = store_of(settings)
+            for item in uploaded:
+                await store.put(item.path, sha256=item.sha256, media_type="application/pdf")
+                await evidence_file_repo.record_upload(
+                    session,
+                    sha256=item.sha256,
+                    size=item.size,
+                    media_type="application/pdf",
+                    name=item.path.name,
+                    uploader=item.uploader,
+                    at=item.at,
+                )
+            counts["evidence files"] = len({item.sha256 for item in uploaded})
             return counts
     finally:
         await engine.dispose()

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.authz.enforcer import Authorizer
 from api.db import models
 from api.demo.tokens import HEILONGJIANG_VILLAGE, LANSHAN_TOWN, dev_subject
+from api.domain import evidence_files
 from api.domain.procedures import Decision, EvidenceKind
 from api.domain.register import ExitAttribute, SubjectKind
 from api.domain.roles import Principal, Role
@@ -45,6 +47,33 @@ NOTICE_DAYS = 7
 ACKNOWLEDGED = (EvidenceKind.VERIFICATION_RECORD, EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT)
 
 
+DOCUMENTS = Path(__file__).resolve().parent / "files"
+"""Real documents some demo evidence cites (PDFs made for the demo): stored as evidence
+files when the demo loads, so evidence is listed with its file."""
+DOCUMENT_NAMES = {
+    EvidenceKind.VERIFICATION_RECORD: "verification-record-{key}.pdf",
+    EvidenceKind.HOUSEHOLD_ACKNOWLEDGMENT: "household-acknowledgment-{key}.pdf",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Uploaded:
+    """A demo document cited as evidence, to be stored with its uploader."""
+
+    path: Path
+    sha256: str
+    size: int
+    uploader: Principal
+    at: datetime
+
+
+def document(kind: EvidenceKind, key: str) -> tuple[Path, bytes] | None:
+    """The demo's document of this kind for subject ``key`` and its bytes, if it has one."""
+    name = DOCUMENT_NAMES.get(kind)
+    path = None if name is None else DOCUMENTS / name.format(key=key)
+    return None if path is None or not path.is_file() else (path, path.read_bytes())
+
+
 def proof(kind: EvidenceKind, reference: str) -> EvidenceInput:
     """Hash-only evidence whose sha256 is that of its reference text (UTF-8), standing in
     for the document, as in the README's examples."""
@@ -64,6 +93,8 @@ class Scenes:
             standards=standards(),
             now=now,
         )
+        self.uploaded: list[Uploaded] = []
+        """Demo documents cited so far (``run`` returns them, to be stored)."""
 
     def ago(self, days: float) -> Env:
         return replace(self._env, now=self.now - timedelta(days=days))
@@ -151,13 +182,24 @@ class Scenes:
         *kinds: EvidenceKind,
         days_ago: float,
     ) -> None:
+        env = self.ago(days_ago)
+        evidence = []
+        for kind in kinds:
+            found = document(kind, application.subject_key)
+            if found is None:
+                evidence.append(proof(kind, f"{application.subject_key} {stage} {kind}"))
+                continue
+            path, data = found
+            sha256 = hashlib.sha256(data).hexdigest()
+            evidence.append(EvidenceInput(kind, evidence_files.reference_of(sha256), sha256))
+            self.uploaded.append(Uploaded(path, sha256, len(data), who, env.now))
         await exits.perform(
-            self.ago(days_ago),
+            env,
             who,
             application_id=application.id,
             stage=stage,
             decision=Decision.APPROVE,
-            evidence=[proof(k, f"{application.subject_key} {stage} {k}") for k in kinds],
+            evidence=evidence,
         )
 
     async def post(
@@ -350,11 +392,12 @@ class Scenes:
         await delivery.enqueue(self.session, now=self.now, batch=10_000)
 
 
-async def run(session: AsyncSession, now: datetime) -> None:
-    """Every scene, in the caller's transaction."""
+async def run(session: AsyncSession, now: datetime) -> list[Uploaded]:
+    """Every scene, in the caller's transaction; the demo documents its evidence cites."""
     scenes = Scenes(session, now)
     await scenes.heilongjiang_households()
     await scenes.heilongjiang_village()
     await scenes.heilongjiang_counties()
     await scenes.lanshan()
     await scenes.webhook()
+    return scenes.uploaded

@@ -46,7 +46,7 @@ async def _html(request: Request) -> str | None:
         return None
     state = request.app.state
     async with state.read_sessions() as session:
-        principal = await _recorded(request, session)
+        principal = await recorded_principal(request, session)
         notice = await notices.find(
             session,
             key,
@@ -57,7 +57,7 @@ async def _html(request: Request) -> str | None:
     return None if notice is None else render_html(notice)
 
 
-async def _recorded(request: Request, session: AsyncSession) -> Principal | None:
+async def recorded_principal(request: Request, session: AsyncSession) -> Principal | None:
     """The token's principal while its holding is recorded (as for GraphQL); else None."""
     principal: Principal | None = request.scope.get("state", {}).get("principal")
     if principal is None:

@@ -22,6 +22,7 @@ from api.db.models import (
     AuditEvent,
     CountyDesignationRow,
     Evidence,
+    EvidenceFile,
     ExitApplication,
     ExitPlan,
     IncomeRecord,
@@ -32,10 +33,12 @@ from api.db.models import (
 )
 from api.db.repositories import applications as app_repo
 from api.db.repositories import changes as change_repo
+from api.db.repositories import evidence_files as evidence_file_repo
 from api.db.repositories import households as household_repo
 from api.db.repositories import jurisdictions as jurisdiction_repo
 from api.db.repositories import spot_checks as spot_check_repo
 from api.db.views import HouseholdView, JurisdictionView, MemberView, StageRecordView
+from api.domain.evidence_files import Limits as EvidenceLimits
 from api.domain.income import Figures, HouseholdAccounts
 from api.domain.jurisdictions import Scope
 from api.domain.notices import Notice, NoticeKey
@@ -89,6 +92,10 @@ class Context:
     query's reads move there once its operation is known to be a query
     (``read_from_replica``); everything before (the token's holding) and every
     mutation's reads stay on the primary."""
+    files: Any = None
+    """The evidence file store (api/files/store.py); None where files are not kept (a
+    context built outside the app, as in scripts)."""
+    file_limits: EvidenceLimits = field(default_factory=lambda: EvidenceLimits(20 * 1024 * 1024))
     _reads: async_sessionmaker[AsyncSession] = field(init=False)
     _session: AsyncSession | None = field(init=False, default=None)
     _turn: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
@@ -476,6 +483,12 @@ class DetailLoaders:
         self.county_designation: DataLoader[str, CountyDesignationRow | None] = DataLoader(counties)
         self.audit: DataLoader[int, list[AuditEvent]] = DataLoader(audit)
         self.chain_head: DataLoader[int, Head | None] = DataLoader(chain_heads)
+
+        async def stored_files(hashes: Sequence[str]) -> list[EvidenceFile | None]:
+            found = await read(lambda s: evidence_file_repo.by_hashes(s, hashes))
+            return [found.get(h) for h in hashes]
+
+        self.evidence_file: DataLoader[str, EvidenceFile | None] = DataLoader(stored_files)
         self.deliveries: DataLoader[int, webhooks.DeliveryCounts] = DataLoader(deliveries)
         self._yearly: dict[tuple[str, int], DataLoader[Any, Any]] = {}
 

@@ -63,9 +63,24 @@ FIELDS: dict[str, dict[str, Access]] = {
         "message": PUBLIC,
     },
     "EvidenceItem": {
+        "file": SCOPED,
         "kind": SCOPED,
         "reference": SCOPED,
         "sha256": SCOPED,
+    },
+    # Reached through evidence of an application the viewer reads, or as the uploader's
+    # own answer to uploadEvidenceFile.
+    "EvidenceFile": {
+        "downloadPath": SCOPED,
+        "mediaType": SCOPED,
+        "name": SCOPED,
+        "reference": SCOPED,
+        "sha256": SCOPED,
+        "size": SCOPED,
+        "uploadedAt": SCOPED,
+    },
+    "EvidenceFileSuccess": {
+        "file": SCOPED,
     },
     "ExitApplication": {
         "household": SCOPED,
@@ -230,6 +245,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "setWebhookActive": ACTION,
         "redriveDeadLetters": ACTION,
         "importHouseholds": ACTION,
+        "uploadEvidenceFile": ACTION,
         "drawSpotCheck": ACTION,
         "recordSpotCheckFindings": ACTION,
         "recordEvaluationVillage": ACTION,

@@ -20,6 +20,7 @@ from api.schema.changes import (
 )
 from api.schema.errors import AnyError
 from api.schema.evaluations import EvaluationMutations
+from api.schema.evidence_files import EvidenceFileMutations
 from api.schema.procedures import ExitApplication, ExitList, Objection
 from api.schema.register_import import RegisterMutations
 from api.schema.running import KEY, run
@@ -114,7 +115,13 @@ def _app_id(value: relay.GlobalID) -> int:
 
 
 @strawberry.type
-class Mutation(WebhookMutations, RegisterMutations, SpotCheckMutations, EvaluationMutations):
+class Mutation(
+    WebhookMutations,
+    RegisterMutations,
+    SpotCheckMutations,
+    EvaluationMutations,
+    EvidenceFileMutations,
+):
     @strawberry.mutation(description="Propose a list (the procedure's first stage).")
     async def propose_exit_list(
         self,

@@ -26,6 +26,7 @@ from api.schema import node_loading
 from api.schema.chain import ChainHead
 from api.schema.details import AuditEvent
 from api.schema.enums import NextAction
+from api.schema.evidence_files import EvidenceFile
 from api.services.exits import snapshot
 
 T = TypeVar("T")
@@ -111,6 +112,14 @@ class EvidenceItem:
     kind: EvidenceKind
     reference: str
     sha256: str
+
+    @strawberry.field(
+        description="The stored file with this hash (uploadEvidenceFile); null for "
+        "evidence given by hash only."
+    )
+    async def file(self, info: Info) -> EvidenceFile | None:
+        row = await info.context.loaders.details.evidence_file.load(self.sha256)
+        return None if row is None else EvidenceFile.of(row)
 
     @classmethod
     def of(cls, row: EvidenceRow) -> EvidenceItem:

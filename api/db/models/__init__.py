@@ -4,6 +4,7 @@ from api.db.models.access import PolicyState, RoleAssignment
 from api.db.models.audit import AuditEvent
 from api.db.models.chain import ChainEntry
 from api.db.models.evaluations import EvaluationHousehold, EvaluationVillage
+from api.db.models.evidence_files import EvidenceFile, EvidenceFileUpload
 from api.db.models.idempotency import IdempotencyRecord
 from api.db.models.jurisdictions import CountyDesignationRow, Jurisdiction, VillageDesignationRow
 from api.db.models.outbox import OutboxEvent, OutboxState, SyncAck
@@ -34,6 +35,8 @@ __all__ = [
     "EvaluationHousehold",
     "EvaluationVillage",
     "Evidence",
+    "EvidenceFile",
+    "EvidenceFileUpload",
     "ExitApplication",
     "ExitList",
     "ExitPlan",

@@ -97,7 +97,10 @@ class StageRecord(Base):
 
 class Evidence(Base):
     __tablename__ = "evidence"
-    __table_args__ = (Index("ix_evidence_application_id", "application_id"),)
+    __table_args__ = (
+        Index("ix_evidence_application_id", "application_id"),
+        Index("ix_evidence_sha256", "sha256"),  # who may download a file (evidence_files)
+    )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)
     application_id: Mapped[int] = mapped_column(big_id(), ForeignKey("exit_applications.id"))
