@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 import api.db.models  # noqa: F401  (registers every table)
 from api.config import get_settings
-from api.db.base import Base
+from api.db.base import Base, on_dialect
 from api.db.session import create_engine
 
 config = context.config
@@ -37,6 +37,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_object=on_dialect(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

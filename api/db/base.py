@@ -36,3 +36,14 @@ def str_enum(enum: type[StrEnum], name: str) -> Enum:
 
 def _values(enum: Any) -> list[str]:
     return [member.value for member in enum]
+
+
+def on_dialect(dialect: str) -> Any:
+    """An Alembic ``include_object`` that leaves out what the models create on another
+    dialect only (``.ddl_if(dialect=...)``: the trigram index is PostgreSQL's)."""
+
+    def include(item: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+        only = getattr(getattr(item, "_ddl_if", None), "dialect", None)
+        return only is None or only == dialect
+
+    return include

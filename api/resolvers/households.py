@@ -16,9 +16,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.repositories import household_search
 from api.db.repositories import households as household_repo
 from api.db.views import HouseholdView, values_of
 from api.domain.income import Figures, HouseholdAccounts, per_capita
+from api.domain.jurisdictions import validate_code
+from api.domain.search import parse_search
 from api.domain.standards import StandardCheck
 from api.errors import ValidationFailed
 from api.resolvers import cursors
@@ -92,6 +95,32 @@ async def page_under(
             figures=figures,
         )
     return await _matching(context, fetch, position, first, standard)
+
+
+async def search(
+    context: Context, *, text: str, under: str | None, first: int, after: str | None
+) -> HouseholdPage:
+    """A page of the households the viewer may see that ``text`` finds (api/domain/search.py)
+    under ``under`` (the viewer's own jurisdiction by default)."""
+    term = parse_search(text)
+    if not 0 < first <= MAX_PAGE:
+        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE}", path=("first",))
+    if under is not None:
+        try:
+            validate_code(under)
+        except ValidationFailed as exc:
+            raise ValidationFailed(str(exc), path=("under",)) from None
+    principal = context.principal
+    start = under if under is not None else ("" if principal is None else principal.jurisdiction)
+    position = None if after is None else cursors.decode_household(after)
+    scope = context.scope
+    rows = await context.read(
+        lambda s: household_search.search(
+            s, term, scope=scope, under=start, after=position, first=first
+        )
+    )
+    page = rows[:first]
+    return HouseholdPage(list(page), len(rows) > first, _key(page[-1]) if page else None)
 
 
 _ZERO = Decimal(0)

@@ -82,6 +82,10 @@ FIELDS: dict[str, dict[str, Access]] = {
     "EvidenceFileSuccess": {
         "file": SCOPED,
     },
+    "HouseholdSearchConnection": {
+        "edges": SCOPED,
+        "pageInfo": SCOPED,
+    },
     "ExitApplication": {
         "household": SCOPED,
         "auditTrail": SCOPED,
@@ -306,6 +310,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "viewer": ROOT,
         "webhookSubscriptions": ROOT,
         "spotChecks": ROOT,
+        "searchHouseholds": ROOT,
     },
     "RoleAssignment": {
         "grantedAt": SCOPED,

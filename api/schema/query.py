@@ -10,6 +10,7 @@ from api.db.repositories import standards as standard_repo
 from api.domain.jurisdictions import validate_code
 from api.domain.notices import NoticeKey
 from api.domain.years import check_year
+from api.resolvers import households as household_resolvers
 from api.schema import changes as change_schema
 from api.schema import connections, notices
 from api.schema import spot_checks as spot_check_schema
@@ -21,11 +22,18 @@ from api.schema.connections import (
 )
 from api.schema.details import PovertyStandard
 from api.schema.notices import Notice, PostedNoticePage
+from api.schema.pagination import PageInfo
 from api.schema.permissions import SIGNED_IN
 from api.schema.spot_checks import SpotCheckPage
-from api.schema.types import Info, Jurisdiction
+from api.schema.types import Household, HouseholdEdge, Info, Jurisdiction
 from api.schema.viewer import Viewer, viewer_of
 from api.schema.webhooks import WebhookSubscriptionType, subscriptions
+
+
+@strawberry.type(description="Households a search found, in (village, id) order.")
+class HouseholdSearchConnection:
+    edges: list[HouseholdEdge]
+    page_info: PageInfo
 
 
 @strawberry.type
@@ -33,6 +41,33 @@ class Query:
     node: relay.Node | None = relay.node(
         description="Any object by its global ID; null if it does not exist or you may not see it."
     )
+
+    @strawberry.field(
+        description="Households you may see, found by a member's name (three characters "
+        "or more anywhere in the name, fewer at its start: 王, 王芳, 秀英), a member's full "
+        "ID number or the household's full mobile number. Numbers are matched whole "
+        "only, and shown as you may see them (masked outside the household's township). "
+        "Under your jurisdiction, or a unit in it (`under`).",
+        permission_classes=SIGNED_IN,
+    )
+    async def search_households(
+        self,
+        info: Info,
+        query: str,
+        under: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> HouseholdSearchConnection:
+        page = await household_resolvers.search(
+            info.context, text=query, under=under, first=first, after=after
+        )
+        return HouseholdSearchConnection(
+            edges=[HouseholdEdge(node=Household.of(row)) for row in page.rows],
+            page_info=PageInfo(
+                has_next_page=page.has_next,
+                end_cursor=None if page.end is None else household_resolvers.cursor_at(page.end),
+            ),
+        )
 
     @strawberry.field(
         description="Exit applications you may see, with filters; keyset pages of at most 100.",

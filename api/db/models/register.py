@@ -31,6 +31,7 @@ class Household(Base):
         # Keyset pages of a subtree walk (village_code, id); the scoping predicate is
         # a village_code range, so this one index serves both.
         Index("ix_households_village_code_id", "village_code", "id"),
+        Index("ix_households_phone", "phone"),  # search by phone
         CheckConstraint(
             "exited_year IS NULL OR exited_year >= registered_year", name="exit_after_registration"
         ),
@@ -61,11 +62,24 @@ class Member(Base):
     __tablename__ = "household_members"
     __table_args__ = (
         CheckConstraint("migrant_work_months BETWEEN 0 AND 12", name="migrant_work_months_range"),
+        # Search by a name's start (a range in code-point order) and, on PostgreSQL, by a
+        # part anywhere (pg_trgm): api/db/repositories/household_search.py.
+        Index("ix_household_members_name", "name"),
+        Index(
+            "ix_household_members_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(big_id(), primary_key=True)
     household_id: Mapped[int] = mapped_column(big_id(), ForeignKey("households.id"), index=True)
-    name: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(
+        String(50).with_variant(String(50, collation="C"), "postgresql")
+    )
+    """Compared in code-point order on PostgreSQL, whatever the database's collation: a
+    name's start is then an index range (search), and Chinese names have no other order."""
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     relation: Mapped[Relation] = mapped_column(str_enum(Relation, "relation"))
     ethnicity: Mapped[str] = mapped_column(String(20))

@@ -1,0 +1,92 @@
+"""Household search: by a member's name (a part), a member's ID number or the household's
+phone (whole), inside the viewer's scope, in (village, id) order like every page.
+
+On PostgreSQL a name part of three characters or more is matched anywhere through the
+trigram index on members' names (pg_trgm, migration 0015); a shorter part at the start
+of a name, as a range on the names' index in code-point order (the column's collation is
+"C" there), which stays an index range in a generic plan where ``LIKE $1`` would not. ID numbers use
+their unique index, phones theirs. SQLite runs the same statements on plain indexes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, bindparam, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import direct
+from api.db.models import Household, Member
+from api.db.repositories.households import HouseholdKey, PageRow, view_columns
+from api.db.repositories.scoping import (
+    ScopeShape,
+    in_scope_bound,
+    in_subtree_bound,
+    scope_shape,
+    scope_values,
+    subtree_values,
+)
+from api.db.statements import shaped
+from api.domain.jurisdictions import Scope
+from api.domain.search import SearchBy, SearchTerm
+
+
+def _mode(term: SearchTerm) -> str:
+    if term.by is SearchBy.NAME:
+        return "anywhere" if term.anywhere else "start"
+    return str(term.by)
+
+
+@shaped
+def _search(scope: ScopeShape, mode: str, *, after: bool) -> Select[Any]:
+    households, members = Household.__table__.c, Member.__table__.c
+    matched: ColumnElement[bool]
+    if mode == "phone":
+        matched = households.phone == bindparam("value")
+    else:
+        member: ColumnElement[bool]
+        if mode == "anywhere":
+            member = members.name.like(bindparam("pattern"), escape="\\")
+        elif mode == "start":
+            # The column compares in code-point order (COLLATE "C" on PostgreSQL, BINARY
+            # on SQLite): a name's start is a range on its index.
+            member = (members.name >= bindparam("low")) & (members.name < bindparam("high"))
+        else:
+            member = members.id_number == bindparam("value")
+        matched = households.id.in_(select(members.household_id).where(member))
+    query = select(*view_columns()).where(
+        in_subtree_bound(households.village_code, "under"),
+        in_scope_bound(households.village_code, scope),
+        matched,
+    )
+    if after:
+        query = query.where(
+            tuple_(households.village_code, households.id)
+            > tuple_(bindparam("after_code"), bindparam("after_id"))
+        )
+    return query.order_by(households.village_code, households.id).limit(bindparam("limit"))
+
+
+async def search(
+    session: AsyncSession,
+    term: SearchTerm,
+    *,
+    scope: Scope,
+    under: str,
+    after: HouseholdKey | None,
+    first: int,
+) -> list[PageRow]:
+    """Up to ``first`` matching households under ``under`` that ``scope`` may see, after
+    ``after``; one row more when there is a next page (the caller trims it)."""
+    values: dict[str, Any] = scope_values(scope) | subtree_values(under, "under")
+    values["limit"] = first + 1
+    if term.by is not SearchBy.NAME:
+        values["value"] = term.value
+    elif term.anywhere:
+        values["pattern"] = term.pattern
+    else:
+        values["low"], values["high"] = term.prefix_range
+    if after is not None:
+        values["after_code"], values["after_id"] = after
+    query = _search(scope_shape(scope), _mode(term), after=after is not None)
+    return cast("list[PageRow]", list(await direct.rows(session, query, values)))

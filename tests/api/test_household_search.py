@@ -1,0 +1,201 @@
+"""searchHouseholds: by a member's name (a part), a full ID number or a full phone, inside
+the viewer's jurisdiction, numbers shown as the viewer may see them. On the demo's
+register, both databases; what to look for is read from the register itself."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from api.config import Settings
+from api.db import models
+from api.db.session import create_engine, session_factory
+from api.demo.tokens import HEILONGJIANG_VILLAGE, LANSHAN_TOWN
+from api.domain.roles import Role
+from tests.api.conftest import demo_loaded, serving
+from tests.api.test_compiled_reads import bearer
+from tests.conftest import Database, fresh_database
+
+VILLAGE = HEILONGJIANG_VILLAGE  # 革新村, 三道镇, 拜泉县, 齐齐哈尔市
+COMMITTEE = (Role.VILLAGE_COMMITTEES, VILLAGE)
+"""Sees its households' ID numbers and phones masked: its jurisdiction does not contain
+their township (api/resolvers/privacy.py)."""
+COUNTY = (Role.COUNTY_LEADING_GROUP, VILLAGE[:6])
+CITY = (Role.MUNICIPAL_LEADING_GROUP, VILLAGE[:4])
+LANSHAN = (Role.TOWNSHIP_GOVERNMENT, LANSHAN_TOWN)
+EVALUATOR = (Role.THIRD_PARTY_EVALUATOR, "230223")
+"""Reads only what it is assigned."""
+
+SEARCH = """query ($q: String!, $under: String, $first: Int, $after: String) {
+  searchHouseholds(query: $q, under: $under, first: $first, after: $after) {
+    edges { cursor node { registryNo villageCode headName phone
+      members { name idNumber } } }
+    pageInfo { hasNextPage endCursor } } }"""
+
+
+@dataclass(frozen=True)
+class Sought:
+    registry_no: str
+    name: str
+    """A member's name of three characters or more."""
+    id_number: str
+    phone: str
+
+
+@pytest.fixture(scope="module")
+def search_url(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(database.backend, tmp_path_factory.mktemp("search"), "search") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def search_settings(search_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return await demo_loaded(search_url, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+async def sought(search_settings: Settings) -> Sought:
+    """A household of the village with a phone and a member of a three-character name."""
+    engine = create_engine(search_settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await session.execute(
+                select(models.Household.registry_no, models.Household.phone, models.Member)
+                .join(models.Member, models.Member.household_id == models.Household.id)
+                .where(
+                    models.Household.village_code == VILLAGE, models.Household.phone.is_not(None)
+                )
+                .order_by(models.Household.id, models.Member.id)
+            )
+            for registry_no, phone, member in rows:
+                if len(member.name) >= 3:
+                    return Sought(registry_no, member.name, member.id_number, phone)
+    finally:
+        await engine.dispose()
+    raise AssertionError("the demo village has no member with a three-character name")
+
+
+@pytest.fixture(scope="module")
+async def client(search_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(search_settings) as client:
+        yield client
+
+
+async def search(
+    client: httpx.AsyncClient, holder: tuple[Role, str] | None, q: str, **more: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/graphql",
+        json={"query": SEARCH, "variables": {"q": q, **more}},
+        headers={} if holder is None else bearer(holder),
+    )
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def found(body: dict[str, Any]) -> list[str]:
+    assert "errors" not in body, body["errors"]
+    return [e["node"]["registryNo"] for e in body["data"]["searchHouseholds"]["edges"]]
+
+
+def refused(body: dict[str, Any]) -> tuple[str, list[str]]:
+    (error,) = body["errors"]
+    return error["extensions"]["code"], error["extensions"].get("inputPath", [])
+
+
+async def test_a_name_part_finds_the_household_in_the_viewers_jurisdiction_only(
+    client: httpx.AsyncClient, sought: Sought
+) -> None:
+    for holder in (COMMITTEE, COUNTY, CITY):
+        assert sought.registry_no in found(await search(client, holder, sought.name)), holder
+    # Three characters or more match anywhere in a name: the name's last three.
+    assert sought.registry_no in found(await search(client, COMMITTEE, sought.name[-3:]))
+    # Out of jurisdiction: a town in another province finds nothing of it.
+    assert sought.registry_no not in found(await search(client, LANSHAN, sought.name))
+    # Wrong role: an evaluator reads only what it is assigned; the public nothing at all.
+    assert found(await search(client, EVALUATOR, sought.name)) == []
+    assert refused(await search(client, None, sought.name))[0] == "UNAUTHENTICATED"
+
+
+async def test_a_short_part_matches_the_start_of_a_name_in_pages(
+    client: httpx.AsyncClient, sought: Sought
+) -> None:
+    surname = sought.name[0]
+    seen: list[str] = []
+    after = None
+    while True:
+        body = await search(client, COMMITTEE, surname, first=3, after=after)
+        page = found(body)
+        seen += page
+        info = body["data"]["searchHouseholds"]["pageInfo"]
+        for edge in body["data"]["searchHouseholds"]["edges"]:
+            names = [m["name"] for m in edge["node"]["members"]]
+            assert any(n.startswith(surname) for n in names), names
+            assert edge["node"]["villageCode"] == VILLAGE
+        if not info["hasNextPage"]:
+            break
+        after = info["endCursor"]
+    assert sought.registry_no in seen
+    assert len(seen) == len(set(seen))
+    everything = found(await search(client, COMMITTEE, surname, first=100))
+    assert seen == everything  # pages walk the one (village, id) order
+
+
+async def test_numbers_are_matched_whole_and_shown_as_the_viewer_may_see_them(
+    client: httpx.AsyncClient, sought: Sought
+) -> None:
+    full = await search(client, COUNTY, sought.id_number)
+    assert found(full) == [sought.registry_no]
+    node = full["data"]["searchHouseholds"]["edges"][0]["node"]
+    assert sought.id_number in [m["idNumber"] for m in node["members"]]
+    assert node["phone"] == sought.phone
+    # The village committee finds the household by the number it knows, and sees it masked.
+    masked = await search(client, COMMITTEE, sought.id_number.lower())
+    assert found(masked) == [sought.registry_no]
+    node = masked["data"]["searchHouseholds"]["edges"][0]["node"]
+    assert sought.id_number not in [m["idNumber"] for m in node["members"]]
+    assert f"{sought.id_number[:6]}********{sought.id_number[-4:]}" in [
+        m["idNumber"] for m in node["members"]
+    ]
+    assert node["phone"] != sought.phone
+    spaced = f"+86 {sought.phone[:3]}-{sought.phone[3:7]}-{sought.phone[7:]}"
+    assert sought.registry_no in found(await search(client, COMMITTEE, spaced))
+    assert found(await search(client, CITY, sought.phone)) == [sought.registry_no]
+    assert found(await search(client, LANSHAN, sought.id_number)) == []  # out of jurisdiction
+    assert found(await search(client, LANSHAN, sought.phone)) == []
+
+
+@pytest.mark.parametrize(
+    ("q", "more", "path"),
+    [
+        ("", {}, ["query"]),
+        ("   ", {}, ["query"]),
+        ("230231", {}, ["query"]),  # a part of a number: never
+        ("1394567", {}, ["query"]),
+        ("23023119800101002", {}, ["query"]),  # 17 digits
+        ("230231198001010021", {}, ["query"]),  # a wrong check digit (or no such date)
+        ("王%", {}, ["query"]),
+        ("x" * 21, {}, ["query"]),
+        ("王", {"under": "23x"}, ["under"]),
+        ("王", {"first": 0}, ["first"]),
+        ("王", {"first": 101}, ["first"]),
+    ],
+)
+async def test_a_search_that_means_nothing_is_refused(
+    client: httpx.AsyncClient, q: str, more: dict[str, Any], path: list[str]
+) -> None:
+    code, where = refused(await search(client, COUNTY, q, **more))
+    assert (code, where) == ("VALIDATION_FAILED", path)
+
+
+async def test_under_narrows_and_never_widens(client: httpx.AsyncClient, sought: Sought) -> None:
+    assert sought.registry_no in found(await search(client, COUNTY, sought.name, under=VILLAGE))
+    assert found(await search(client, COUNTY, sought.name, under=VILLAGE[:9] + "999")) == []
+    # A unit outside the viewer's jurisdiction adds nothing to what it may see.
+    assert found(await search(client, COMMITTEE, sought.name[0], under="37")) == []
