@@ -8,7 +8,6 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from api.config import Settings
-from api.db.repositories import evidence_files as evidence_file_repo
 from api.db.repositories import jurisdictions
 from api.db.session import create_engine, session_factory
 from api.demo import scenes
@@ -44,20 +43,8 @@ async def load_demo(settings: Settings, *, if_empty: bool, seed: int) -> dict[st
                     now=datetime.now(UTC),
                 )
             counts["role holdings"] = len(HOLDINGS)
-            uploaded = await scenes.run(session, datetime.now(UTC))
-            store = store_of(settings)
-            for item in uploaded:
-                await store.put(item.path, sha256=item.sha256, media_type="application/pdf")
-                await evidence_file_repo.record_upload(
-                    session,
-                    sha256=item.sha256,
-                    size=item.size,
-                    media_type="application/pdf",
-                    name=item.path.name,
-                    uploader=item.uploader,
-                    at=item.at,
-                )
-            counts["evidence files"] = len({item.sha256 for item in uploaded})
+            stored = await scenes.run(session, datetime.now(UTC), store_of(settings))
+            counts["evidence files"] = stored
             return counts
     finally:
         await engine.dispose()

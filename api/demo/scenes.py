@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.enforcer import Authorizer
 from api.db import models
+from api.db.repositories import evidence_files as file_repo
 from api.demo.tokens import HEILONGJIANG_VILLAGE, LANSHAN_TOWN, dev_subject
 from api.domain import evidence_files
 from api.domain.procedures import Decision, EvidenceKind
@@ -28,6 +29,7 @@ from api.domain.register import ExitAttribute, SubjectKind
 from api.domain.roles import Principal, Role
 from api.domain.spot_checks import Basis
 from api.errors import StandardNotMet
+from api.files.store import FileStore
 from api.policy_files import standards
 from api.procedure_files import book
 from api.services import access, delivery, evaluations, exits, registry, spot_checks, webhooks
@@ -56,17 +58,6 @@ DOCUMENT_NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Uploaded:
-    """A demo document cited as evidence, to be stored with its uploader."""
-
-    path: Path
-    sha256: str
-    size: int
-    uploader: Principal
-    at: datetime
-
-
 def document(kind: EvidenceKind, key: str) -> tuple[Path, bytes] | None:
     """The demo's document of this kind for subject ``key`` and its bytes, if it has one."""
     name = DOCUMENT_NAMES.get(kind)
@@ -83,7 +74,7 @@ def proof(kind: EvidenceKind, reference: str) -> EvidenceInput:
 class Scenes:
     """Runs the scenes in the caller's transaction, dated back from ``now``."""
 
-    def __init__(self, session: AsyncSession, now: datetime) -> None:
+    def __init__(self, session: AsyncSession, now: datetime, store: FileStore) -> None:
         self.session = session
         self.now = now
         self._env = Env(
@@ -93,8 +84,24 @@ class Scenes:
             standards=standards(),
             now=now,
         )
-        self.uploaded: list[Uploaded] = []
-        """Demo documents cited so far (``run`` returns them, to be stored)."""
+        self.store = store
+        self.uploaded = 0
+
+    async def upload(
+        self, path: Path, sha256: str, size: int, who: Principal, at: datetime
+    ) -> None:
+        """Store a demo document as ``who`` uploading it, before it is cited."""
+        await self.store.put(path, sha256=sha256, media_type="application/pdf")
+        await file_repo.record_upload(
+            self.session,
+            sha256=sha256,
+            size=size,
+            media_type="application/pdf",
+            name=path.name,
+            uploader=who,
+            at=at,
+        )
+        self.uploaded += 1
 
     def ago(self, days: float) -> Env:
         return replace(self._env, now=self.now - timedelta(days=days))
@@ -191,8 +198,8 @@ class Scenes:
                 continue
             path, data = found
             sha256 = hashlib.sha256(data).hexdigest()
+            await self.upload(path, sha256, len(data), who, env.now)
             evidence.append(EvidenceInput(kind, evidence_files.reference_of(sha256), sha256))
-            self.uploaded.append(Uploaded(path, sha256, len(data), who, env.now))
         await exits.perform(
             env,
             who,
@@ -392,9 +399,9 @@ class Scenes:
         await delivery.enqueue(self.session, now=self.now, batch=10_000)
 
 
-async def run(session: AsyncSession, now: datetime) -> list[Uploaded]:
-    """Every scene, in the caller's transaction; the demo documents its evidence cites."""
-    scenes = Scenes(session, now)
+async def run(session: AsyncSession, now: datetime, store: FileStore) -> int:
+    """Every scene, in the caller's transaction; the number of documents stored in ``store``."""
+    scenes = Scenes(session, now, store)
     await scenes.heilongjiang_households()
     await scenes.heilongjiang_village()
     await scenes.heilongjiang_counties()

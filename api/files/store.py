@@ -2,9 +2,9 @@
 
 Both stores are content-addressed and write-once: putting a file that is already there
 changes nothing, and a file is never changed or removed through the API. The bytes are
-stored before the file's row is written (``api/services/evidence_files.py``); a row
-whose transaction then fails leaves bytes nobody can reach (downloads start from the
-row), never a row without its bytes.
+stored, durably, before the file's row is written (``api/services/evidence_files.py``);
+a row whose transaction then fails leaves bytes nobody can reach (downloads start from
+the row), never a row without its bytes.
 
 The S3 store talks through boto3 (any S3-compatible service: AWS, MinIO, Alibaba OSS,
 Tencent COS), whose calls block: they run in worker threads.
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,17 +27,21 @@ CHUNK = 64 * 1024
 
 
 class FileStore(Protocol):
+    def spool_dir(self) -> Path | None:
+        """Where to spool an upload before ``put`` (None: the system's temporary files)."""
+
     async def put(self, source: Path, *, sha256: str, media_type: str) -> None:
-        """Keep the file at ``source`` (a spooled upload whose hash is ``sha256``)."""
+        """Keep the file at ``source`` (a spooled upload whose hash is ``sha256``),
+        durably, before returning."""
 
-    async def has(self, sha256: str) -> bool: ...
-
-    def chunks(self, sha256: str) -> AsyncIterator[bytes]:
-        """The stored file's bytes, in order."""
+    async def open(self, sha256: str) -> AsyncIterator[bytes]:
+        """The stored file's bytes, in order; FileNotFoundError, before any byte, if
+        the store has no such file."""
 
 
 class LocalStore:
-    """``<root>/ab/cd/abcd…``: two levels of fan-out keep directories small."""
+    """``<root>/ab/cd/abcd…``: two levels of fan-out keep directories small. Files are
+    readable by the server's user only (0400 in 0700 directories)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -45,9 +50,9 @@ class LocalStore:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def spool_dir(self) -> Path:
-        """Where uploads are spooled: on the store's file system, so keeping one is a rename."""
+        """Uploads are spooled on the store's file system, so keeping one is a link."""
         spool = self.root / "spool"
-        spool.mkdir(parents=True, exist_ok=True)
+        spool.mkdir(mode=0o700, parents=True, exist_ok=True)
         return spool
 
     async def put(self, source: Path, *, sha256: str, media_type: str) -> None:
@@ -57,26 +62,49 @@ class LocalStore:
         target = self.path_of(sha256)
         if target.exists():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staged = target.with_name(f".{sha256}.{os.getpid()}.{id(source)}")
-        shutil.copyfile(source, staged)  # the spool file is the caller's to remove
-        os.chmod(staged, 0o444)
-        os.replace(staged, target)  # atomic: a reader sees all of it or nothing
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staged = target.with_name(f".{sha256}.{os.getpid()}.{uuid.uuid4().hex}")
+        try:
+            try:
+                os.link(source, staged)  # the spool is on this file system: no copy
+            except OSError:
+                shutil.copyfile(source, staged)
+            with staged.open("rb") as written:
+                os.fsync(written.fileno())  # the bytes are on disk before the row commits
+            os.chmod(staged, 0o400)
+            os.replace(staged, target)  # atomic: a reader sees all of it or nothing
+        finally:
+            staged.unlink(missing_ok=True)
+        _fsync_dir(target.parent)
 
     async def has(self, sha256: str) -> bool:
         return self.path_of(sha256).is_file()
 
-    async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
+    async def open(self, sha256: str) -> AsyncIterator[bytes]:
         handle = await anyio.to_thread.run_sync(self.path_of(sha256).open, "rb")
-        try:
-            while chunk := await anyio.to_thread.run_sync(handle.read, CHUNK):
-                yield chunk
-        finally:
-            handle.close()
+        return _chunks(handle.read, handle.close)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+async def _chunks(read: Callable[[int], bytes], close: Callable[[], None]) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await anyio.to_thread.run_sync(read, CHUNK):
+            yield chunk
+    finally:
+        close()
 
 
 class S3Store:
-    """``s3://<bucket>/<prefix><sha256>``, with the media type and the hash as metadata."""
+    """``s3://<bucket>/<prefix><sha256>``, with the media type and the hash as metadata.
+    A put is a PUT, even of a file already there (the same key holds the same bytes):
+    asking first would need ``s3:ListBucket`` to tell a missing key from a refusal."""
 
     def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
         self._client = client
@@ -87,11 +115,9 @@ class S3Store:
         return f"{self.prefix}{sha256}"
 
     def spool_dir(self) -> Path | None:
-        return None  # the system's temporary directory
+        return None
 
     async def put(self, source: Path, *, sha256: str, media_type: str) -> None:
-        if await self.has(sha256):
-            return
         await anyio.to_thread.run_sync(self._upload, source, sha256, media_type)
 
     def _upload(self, source: Path, sha256: str, media_type: str) -> None:
@@ -103,29 +129,29 @@ class S3Store:
         )
 
     async def has(self, sha256: str) -> bool:
-        return await anyio.to_thread.run_sync(self._has, sha256)
+        try:
+            body = await self._get(sha256)
+        except FileNotFoundError:
+            return False
+        body.close()
+        return True
 
-    def _has(self, sha256: str) -> bool:
+    async def open(self, sha256: str) -> AsyncIterator[bytes]:
+        body = await self._get(sha256)
+        return _chunks(body.read, body.close)
+
+    async def _get(self, sha256: str) -> Any:
         from botocore.exceptions import ClientError
 
         try:
-            self._client.head_object(Bucket=self.bucket, Key=self.key_of(sha256))
+            answer = await anyio.to_thread.run_sync(
+                lambda: self._client.get_object(Bucket=self.bucket, Key=self.key_of(sha256))
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return False
+                raise FileNotFoundError(self.key_of(sha256)) from None
             raise
-        return True
-
-    async def chunks(self, sha256: str) -> AsyncIterator[bytes]:
-        answer = await anyio.to_thread.run_sync(
-            lambda: self._client.get_object(Bucket=self.bucket, Key=self.key_of(sha256))
-        )
-        body = answer["Body"]
-        try:
-            while chunk := await anyio.to_thread.run_sync(body.read, CHUNK):
-                yield chunk
-        finally:
-            body.close()
+        return answer["Body"]
 
 
 def store_of(settings: Settings) -> LocalStore | S3Store:

@@ -11,8 +11,9 @@ from strawberry.file_uploads import Upload
 
 from api.db.models import EvidenceFile as EvidenceFileRow
 from api.domain import evidence_files as files
+from api.errors import TuopinError
 from api.resolvers.context import Context
-from api.schema.errors import AnyError
+from api.schema.errors import ANONYMOUS, AnyError, error_of
 from api.schema.running import run
 from api.services import evidence_files
 
@@ -77,17 +78,23 @@ class EvidenceFileMutations:
     )
     async def upload_evidence_file(self, info: Info, file: Upload) -> EvidenceFilePayload:
         context = info.context
+        principal = context.principal
+        if principal is None:
+            return ANONYMOUS
         if context.files is None:
             raise RuntimeError("this server keeps no evidence files (no file store)")
+        incoming = cast("evidence_files.Incoming", file)  # Starlette's UploadFile
+        authorizer = context.authorizer
+        try:
+            # Authorized in a short read; received and stored outside any transaction
+            # (a slow upload holds no connection); the row written in the mutation's own.
+            await context.read(lambda s: evidence_files.authorize_upload(s, authorizer, principal))
+            kept = await evidence_files.keep(incoming, context.files, context.file_limits)
+        except TuopinError as exc:
+            return error_of(exc)  # type: ignore[return-value]
         return await run(  # type: ignore[return-value]
             info,
-            lambda env, who: evidence_files.upload(
-                env,
-                who,
-                incoming=cast("evidence_files.Incoming", file),  # Starlette's UploadFile
-                store=context.files,
-                limits=context.file_limits,
-            ),
+            lambda env, who: evidence_files.record(env, who, kept, name=incoming.filename),
             lambda row: EvidenceFileSuccess(file=EvidenceFile.of(row)),
             name="uploadEvidenceFile",
             key=None,

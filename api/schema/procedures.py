@@ -15,6 +15,7 @@ from api.db.models import StageRecord as RecordRow
 from api.db.repositories import applications as app_repo
 from api.db.repositories.notices import PERFORMING, POSTING
 from api.db.views import ApplicationView, StageRecordView
+from api.domain import evidence_files
 from api.domain.engine import Status
 from api.domain.notices import NoticeKey, posts_document
 from api.domain.procedures import Decision, EvidenceKind, Procedure, Stage, SubjectProcedure
@@ -114,10 +115,12 @@ class EvidenceItem:
     sha256: str
 
     @strawberry.field(
-        description="The stored file with this hash (uploadEvidenceFile); null for "
-        "evidence given by hash only."
+        description="The stored file this evidence cites (its reference is "
+        "tuopin:file:<sha256>, see uploadEvidenceFile); null for evidence given by hash only."
     )
     async def file(self, info: Info) -> EvidenceFile | None:
+        if self.reference != evidence_files.reference_of(self.sha256):
+            return None  # given by hash only, whatever file may have the same bytes
         row = await info.context.loaders.details.evidence_file.load(self.sha256)
         return None if row is None else EvidenceFile.of(row)
 

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.authz.enforcer import Authorizer
 from api.authz.policy import Action
 from api.db.models import EvidenceFile
 from api.db.repositories import evidence_files as repo
@@ -53,34 +54,44 @@ class Spooled:
     media_type: str
 
 
-async def upload(
-    env: Env,
-    principal: Principal,
-    *,
-    incoming: Incoming,
-    store: FileStore,
-    limits: files.Limits,
-) -> EvidenceFile:
-    """Store the file and record it: its row, and this principal as an uploader."""
+async def authorize_upload(
+    session: AsyncSession, authorizer: Authorizer, principal: Principal
+) -> None:
+    """NotPermitted unless the principal's role uploads evidence (where it is held)."""
     await access.authorize(
-        env.session,
-        env.authorizer,
+        session,
+        authorizer,
         principal,
         domain=principal.jurisdiction,
         obj=OBJECT,
         action=Action.UPLOAD,
     )
+
+
+async def keep(incoming: Incoming, store: FileStore, limits: files.Limits) -> Spooled:
+    """The upload received, checked and stored (no database connection is held the
+    while); its spooled copy removed. ValidationFailed, with nothing stored, for a file
+    that may not be kept."""
     spooled = await spool(incoming, store.spool_dir(), limits)
     try:
         await store.put(spooled.path, sha256=spooled.sha256, media_type=spooled.media_type)
     finally:
         _discard(spooled.path)
+    return spooled
+
+
+async def record(
+    env: Env, principal: Principal, kept: Spooled, *, name: str | None
+) -> EvidenceFile:
+    """The stored file's row (the first upload's, if the bytes came before) and this
+    principal as one of its uploaders, in the use case's transaction."""
+    await authorize_upload(env.session, env.authorizer, principal)  # still held
     return await repo.record_upload(
         env.session,
-        sha256=spooled.sha256,
-        size=spooled.size,
-        media_type=spooled.media_type,
-        name=files.clean_name(incoming.filename),
+        sha256=kept.sha256,
+        size=kept.size,
+        media_type=kept.media_type,
+        name=files.clean_name(name),
         uploader=principal,
         at=env.now,
     )

@@ -21,7 +21,8 @@ from api.db.models import (
     ProcedureVersion,
 )
 from api.db.repositories import applications as app_repo
-from api.domain import history
+from api.db.repositories import evidence_files as file_repo
+from api.domain import evidence_files, history
 from api.domain.engine import State
 from api.domain.notices import china_date
 from api.domain.procedures import (
@@ -211,6 +212,7 @@ async def record_action(
     """Write the stage record, its evidence and the ledger event with the application's
     pending changes (at once on PostgreSQL, else at the caller's flush), in ``session``
     (``env.session``)."""
+    await check_cited_files(session or env.session, principal, evidence)
     written = await app_repo.write_step(
         session or env.session,
         application,
@@ -259,6 +261,33 @@ def check_evidence(evidence: Sequence[EvidenceInput]) -> None:
             )
         if not _SHA256.fullmatch(item.sha256):
             raise ValidationFailed("sha256 is 64 lower-case hex digits", path=(*path, "sha256"))
+        cites_file = item.reference.startswith(evidence_files.REFERENCE_PREFIX)
+        if cites_file and item.reference != evidence_files.reference_of(item.sha256):
+            raise ValidationFailed(
+                "a stored file is cited by its own sha256: tuopin:file:<sha256>",
+                path=(*path, "reference"),
+            )
+
+
+async def check_cited_files(
+    session: AsyncSession, principal: Principal, evidence: Sequence[EvidenceInput]
+) -> None:
+    """Evidence that cites a stored file (its reference is ``tuopin:file:<sha256>``) lets
+    the application's readers download the file, so only someone who may read the file
+    (its uploader, or a reader of an application already citing it) may cite it. Knowing
+    a hash is not having the document. A query only where such a reference is given."""
+    for index, item in enumerate(evidence):
+        if item.reference != evidence_files.reference_of(item.sha256):
+            continue
+        readable = await file_repo.downloadable(
+            session, item.sha256, scope=principal.read_scope(), subject=principal.subject
+        )
+        if readable is None:
+            raise ValidationFailed(
+                "no stored file you may read has this sha256: upload the document "
+                "(uploadEvidenceFile) or cite it by hash with a reference of your own",
+                path=("evidence", str(index), "reference"),
+            )
 
 
 async def flush_or_conflict(env: Env) -> None:

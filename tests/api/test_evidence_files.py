@@ -299,4 +299,71 @@ async def test_a_download_is_scoped_like_the_application_citing_the_file(
     assert refused.text == "no such file, or not one you may read"
     # No such file, and not a hash at all: the same answer.
     assert (await download(client, "0" * 64, COUNTY)).text == refused.text
-    assert (await download(client, "../../etc/passwd", COUNTY)).status_code == 404
+    assert (await download(client, "..%2f..%2fetc%2fpasswd", COUNTY)).status_code == 404
+    assert (await download(client, "Z" * 64, COUNTY)).text == refused.text  # not a hash
+
+
+async def test_only_a_reader_of_a_file_cites_it(client: httpx.AsyncClient) -> None:
+    """Citing a stored file lets the application's readers download it: knowing its hash
+    is not enough. The demo's verification record of 拜泉县 is no Lanshan official's."""
+    sha256 = hashlib.sha256(VERIFIED.read_bytes()).hexdigest()
+    lanshan_application = await _lanshan_application(client)
+    stranger = await client.post(
+        "/graphql",
+        json={"query": REJECT, "variables": {"id": lanshan_application, "sha": sha256,
+                                             "ref": f"tuopin:file:{sha256}"}},
+        headers=bearer(LANSHAN),
+    )  # fmt: skip
+    answer = stranger.json()["data"]["performStage"]
+    assert answer["__typename"] == "ValidationFailedError"
+    assert answer["path"] == ["evidence", "0", "reference"]
+    assert (await download(client, sha256, LANSHAN)).status_code == 404
+    # A reference that names another file than the hash: refused alike.
+    other = await client.post(
+        "/graphql",
+        json={"query": REJECT, "variables": {"id": lanshan_application, "sha": sha256,
+                                             "ref": f"tuopin:file:{'0' * 64}"}},
+        headers=bearer(LANSHAN),
+    )  # fmt: skip
+    assert other.json()["data"]["performStage"]["path"] == ["evidence", "0", "reference"]
+    # The hash with a reference of one's own is hash-only evidence: accepted, no file.
+    by_hash = await client.post(
+        "/graphql",
+        json={"query": REJECT, "variables": {"id": lanshan_application, "sha": sha256,
+                                             "ref": "抽查记录 复印件"}},
+        headers=bearer(LANSHAN),
+    )  # fmt: skip
+    assert by_hash.json()["data"]["performStage"]["__typename"] == "ApplicationSuccess"
+    assert (await download(client, sha256, LANSHAN)).status_code == 404
+    listed = await evidence_of(client, lanshan_application, LANSHAN)
+    assert [e["file"] for e in listed if e["sha256"] == sha256] == [None]
+
+
+async def test_a_row_without_its_bytes_is_an_error_not_a_cut_body(
+    client: httpx.AsyncClient, files_settings: Settings
+) -> None:
+    data = PNG + b"lost"
+    sha256 = (await upload(client, TEAM, data))["file"]["sha256"]
+    kept = files_settings.evidence_path / sha256[:2] / sha256[2:4] / sha256
+    kept.unlink()
+    response = await download(client, sha256, TEAM)
+    assert response.status_code == 503
+    assert "not available" in response.text
+
+
+REJECT = """mutation ($id: ID!, $sha: String!, $ref: String!) {
+  performStage(input: {applicationId: $id, stage: "town_spot_check", decision: REJECT,
+    reason: "抽查不合格", evidence: [{kind: VERIFICATION_RECORD, reference: $ref, sha256: $sha}]}) {
+    __typename ... on ValidationFailedError { path message } ... on Error { message } } }"""
+
+
+async def _lanshan_application(client: httpx.AsyncClient) -> str:
+    """The Lanshan household application waiting at the town's spot check."""
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ viewer { inbox(first: 20) { id currentStage { code } } } }"},
+        headers=bearer(LANSHAN),
+    )
+    inbox = response.json()["data"]["viewer"]["inbox"]
+    (found,) = [a["id"] for a in inbox if a["currentStage"]["code"] == "town_spot_check"]
+    return str(found)

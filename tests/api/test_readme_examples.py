@@ -129,7 +129,7 @@ def curl(command: str) -> Curl:
     path, headers, fields, files = "", {}, {}, {}
     rest = iter(words[1:])
     for word in rest:
-        if word == "-s":
+        if word in {"-s", "-f", "-sf"}:
             continue
         if word == "-o":
             next(rest)

@@ -1,6 +1,6 @@
 """The evidence file stores: a directory (the embedded default) and an S3-compatible
 bucket (production), the latter against moto's S3 server on this machine. Both keep a
-file by its hash, write it once, and give its bytes back; the app serves uploads and
+file by its hash and give its bytes back; the app serves uploads and
 downloads from either."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> LocalStore | S3Stor
 
 
 async def _read(store: LocalStore | S3Store, sha256: str) -> bytes:
-    return b"".join([chunk async for chunk in store.chunks(sha256)])
+    return b"".join([chunk async for chunk in await store.open(sha256)])
 
 
 async def test_a_store_keeps_a_file_by_its_hash_once(
@@ -81,20 +81,38 @@ async def test_a_store_keeps_a_file_by_its_hash_once(
     await store.put(source, sha256=SHA256, media_type="application/pdf")
     assert await store.has(SHA256)
     assert await _read(store, SHA256) == DATA
-    # Putting it again changes nothing: write-once, whatever the second source holds.
-    source.write_bytes(b"%PDF-other bytes")
+    # The same bytes put again (a second upload): the same one file.
     await store.put(source, sha256=SHA256, media_type="application/pdf")
     assert await _read(store, SHA256) == DATA
     assert source.exists()  # the caller's spooled file is the caller's
+    with pytest.raises(FileNotFoundError):
+        await store.open("0" * 64)  # before any byte: the route answers 503, not a cut body
 
 
-async def test_the_local_store_fans_out_and_leaves_nothing_half_written(tmp_path: Path) -> None:
+async def test_the_local_store_fans_out_and_leaves_nothing_half_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = LocalStore(tmp_path / "evidence")
-    source = tmp_path / "upload"
+    source = store.spool_dir() / "upload"
     source.write_bytes(DATA)
+
+    def interrupted(*_: Any) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("api.files.store.os.replace", interrupted)
+        with pytest.raises(OSError, match="disk full"):
+            await store.put(source, sha256=SHA256, media_type="application/pdf")
+    assert not await store.has(SHA256)
+    kept = [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()]
+    assert kept == [source]  # no staged leftover beside the spooled upload
+
     await store.put(source, sha256=SHA256, media_type="application/pdf")
-    files = [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()]
-    assert files == [tmp_path / "evidence" / SHA256[:2] / SHA256[2:4] / SHA256]
+    target = tmp_path / "evidence" / SHA256[:2] / SHA256[2:4] / SHA256
+    kept = [p for p in (tmp_path / "evidence").rglob("*") if p.is_file()]
+    assert sorted(kept) == sorted([source, target])
+    assert target.stat().st_mode & 0o777 == 0o400  # the server's user only
+    assert target.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_the_settings_choose_the_store(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Evidence, EvidenceFile, EvidenceFileUpload, ExitApplication
 from api.db.repositories.scoping import in_scope
+from api.domain.evidence_files import REFERENCE_PREFIX
 from api.domain.jurisdictions import Scope
 from api.domain.roles import Principal
 
@@ -63,11 +64,16 @@ async def downloadable(
     session: AsyncSession, sha256: str, *, scope: Scope, subject: str
 ) -> EvidenceFile | None:
     """The file, if the reader may have it: evidence on an application inside ``scope``
-    cites it (the application's readers read its evidence), or ``subject`` uploaded it."""
+    cites it as a stored file (reference ``tuopin:file:<sha256>``; evidence giving the
+    hash with another reference cites no file), or ``subject`` uploaded it."""
     cited = (
         select(Evidence.id)
         .join(ExitApplication, ExitApplication.id == Evidence.application_id)
-        .where(Evidence.sha256 == EvidenceFile.sha256, in_scope(ExitApplication.unit_code, scope))
+        .where(
+            Evidence.sha256 == EvidenceFile.sha256,
+            Evidence.reference == REFERENCE_PREFIX + EvidenceFile.sha256,
+            in_scope(ExitApplication.unit_code, scope),
+        )
         .exists()
     )
     uploaded = exists().where(
