@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from api.config import Settings
 from api.db import models
+from api.db.repositories import household_search
 from api.db.session import create_engine, session_factory
 from api.demo.tokens import HEILONGJIANG_VILLAGE, LANSHAN_TOWN
 from api.domain.roles import Role
@@ -199,3 +200,15 @@ async def test_under_narrows_and_never_widens(client: httpx.AsyncClient, sought:
     assert found(await search(client, COUNTY, sought.name, under=VILLAGE[:9] + "999")) == []
     # A unit outside the viewer's jurisdiction adds nothing to what it may see.
     assert found(await search(client, COMMITTEE, sought.name[0], under="37")) == []
+
+
+async def test_a_dense_start_is_walked_and_finds_the_same(
+    client: httpx.AsyncClient, sought: Sought, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start many names share is walked in order instead of looked up first: the same
+    households, in the same order."""
+    surname = sought.name[0]
+    looked_up = found(await search(client, COUNTY, surname, first=100))
+    monkeypatch.setattr(household_search, "SPARSE", 1)
+    assert found(await search(client, COUNTY, surname, first=100)) == looked_up
+    assert sought.registry_no in looked_up
