@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.authz.enforcer import Authorizer
@@ -197,6 +197,21 @@ async def prepare_reads(session: AsyncSession) -> dict[str, Any]:
         "county": principal_json(county_official),
         "household": household,
     }
+
+
+async def prepare_search(session: AsyncSession) -> dict[str, Any]:
+    """Once per database: the name the search read (e) looks for, a member's name of
+    three characters in the first county's first village."""
+    _, villages = await _first_county(session)
+    name = await session.scalar(
+        select(models.Member.name)
+        .join(models.Household, models.Household.id == models.Member.household_id)
+        .where(models.Household.village_code == villages[0], func.length(models.Member.name) == 3)
+        .order_by(models.Member.id)
+        .limit(1)
+    )
+    assert name is not None, "no three-character name in the first village"
+    return {"search_name": name}
 
 
 async def prepare_writes(session: AsyncSession, *, target: int = PERFORM_TARGET) -> dict[str, Any]:

@@ -188,7 +188,53 @@ async def household(claims: dict[str, Any], variables: dict[str, Any]) -> Respon
     )
 
 
-HANDLERS = {"A": households, "B": inbox, "C": household}
+async def search(claims: dict[str, Any], variables: dict[str, Any]) -> Response:
+    """A name part of three characters or more, anywhere in a member's name, under the
+    token's jurisdiction, in (village, id) order: what the API's search does for it."""
+    low, high = bounds(claims["jur"])
+    escaped = variables["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    assert pool is not None
+    async with pool.acquire() as connection:
+        rows = await connection.fetch(
+            """
+            WITH matched AS MATERIALIZED (
+              SELECT DISTINCT household_id FROM household_members WHERE name LIKE $1)
+            SELECT h.id, h.registry_no, h.head_name, h.village_code FROM households h
+            WHERE h.village_code >= $2 AND h.village_code < $3
+              AND h.id IN (SELECT household_id FROM matched)
+            ORDER BY h.village_code, h.id LIMIT 21
+            """,
+            pattern,
+            low,
+            high,
+        )
+    page = rows[:20]
+    end = None
+    if page:
+        raw = f"{page[-1]['village_code']}\x1f{page[-1]['id']}".encode()
+        end = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    edges = [
+        {
+            "node": {
+                "registryNo": row["registry_no"],
+                "headName": row["head_name"],
+                "villageCode": row["village_code"],
+            }
+        }
+        for row in page
+    ]
+    return out(
+        {
+            "searchHouseholds": {
+                "edges": edges,
+                "pageInfo": {"hasNextPage": len(rows) > 20, "endCursor": end},
+            }
+        }
+    )
+
+
+HANDLERS = {"A": households, "B": inbox, "C": household, "E": search}
 
 
 async def graphql(request: Request) -> Response:

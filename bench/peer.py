@@ -243,8 +243,11 @@ def main() -> None:
     floor = run.start_floor(url)
     peer = run.start_postgraphile(home, name)
     try:
+        theirs = reads(fixture)
         for read, (body, bearer) in run.reads(fixture).items():
-            same_rows(read, run.ask(floor, body, bearer), run.ask(peer, reads(fixture)[read], ""))
+            if read not in theirs:
+                continue  # no search in PostGraphile's schema
+            same_rows(read, run.ask(floor, body, bearer), run.ask(peer, theirs[read], ""))
             log(f"{read}: PostGraphile's rows are the floor's")
         floor.stop()
         if args.serve:
