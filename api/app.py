@@ -43,6 +43,7 @@ from api.resolvers.context import Clock, Context, utc_now
 from api.resolvers.replica import ReplicaReads
 from api.schema.error_reporting import coded
 from api.schema.errors import ErrorCode
+from api.schema.labels import language_of
 from api.schema.schema import ExtensionFactory, app_extensions, schema
 from api.services import access
 
@@ -111,6 +112,7 @@ class TuopinGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         principal = request.scope.get("state", {}).get("principal")
         context = await context_of(request.app.state, principal)
+        context.language = language_of(request.headers.get("accept-language")).value
         request.scope.setdefault("state", {})[_CONTEXT] = context
         return context
 

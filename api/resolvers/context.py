@@ -92,6 +92,8 @@ class Context:
     query's reads move there once its operation is known to be a query
     (``read_from_replica``); everything before (the token's holding) and every
     mutation's reads stay on the primary."""
+    language: str = "zh"
+    """The language the request's Accept-Language prefers for labels (zh or en)."""
     files: Any = None
     """The evidence file store (api/files/store.py); None where files are not kept (a
     context built outside the app, as in scripts)."""

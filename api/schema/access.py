@@ -82,6 +82,15 @@ FIELDS: dict[str, dict[str, Access]] = {
     "EvidenceFileSuccess": {
         "file": SCOPED,
     },
+    "EnumLabels": {
+        "label": PUBLIC,
+        "name": PUBLIC,
+        "values": PUBLIC,
+    },
+    "EnumValueLabel": {
+        "label": PUBLIC,
+        "value": PUBLIC,
+    },
     "HouseholdSearchConnection": {
         "edges": SCOPED,
         "pageInfo": SCOPED,
@@ -311,6 +320,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "webhookSubscriptions": ROOT,
         "spotChecks": ROOT,
         "searchHouseholds": ROOT,
+        "labels": PUBLIC,
     },
     "RoleAssignment": {
         "grantedAt": SCOPED,

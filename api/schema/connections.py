@@ -15,6 +15,7 @@ from api.errors import ValidationFailed
 from api.resolvers import applications as application_resolvers
 from api.resolvers import cursors
 from api.resolvers.context import Context
+from api.schema.enums import labelled
 from api.schema.pagination import PageInfo
 from api.schema.procedures import ExitApplication
 
@@ -22,10 +23,24 @@ Info = strawberry.Info[Context, None]
 MAX_PAGE = 100
 
 
-@strawberry.enum(description="Application ordering")
 class ApplicationOrder(StrEnum):
     CREATED = "created"
     LEAST_RECENTLY_UPDATED = "least_recently_updated"
+
+
+labelled(
+    ApplicationOrder,
+    {
+        ApplicationOrder.CREATED: "按创建先后",
+        ApplicationOrder.LEAST_RECENTLY_UPDATED: "最久未办理的在前",
+    },
+    description="申请排序",
+    en="Application order",
+    english={
+        ApplicationOrder.CREATED: "Oldest first",
+        ApplicationOrder.LEAST_RECENTLY_UPDATED: "Least recently updated first",
+    },
+)
 
 
 @strawberry.input

@@ -7,6 +7,7 @@ unchanged and the schema layer adds only names and labels.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ import strawberry
 
 from api.domain.engine import STATUS_ZH, Status
 from api.domain.jurisdictions import LEVEL_ZH, Level
+from api.domain.labels_en import EN, EVIDENCE_ZH
 from api.domain.notices import KIND_ZH, NoticeKind
 from api.domain.procedures import Decision, EvidenceKind
 from api.domain.register import (
@@ -40,32 +42,65 @@ from api.domain.standards import CRITERION_ZH, Criterion
 E = TypeVar("E", bound=StrEnum)
 
 
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """One labelled enum as the schema names it, with its labels in both languages."""
+
+    name: str
+    """The GraphQL enum's name."""
+    zh: str
+    en: str
+    values: tuple[tuple[str, str, str], ...]
+    """(GraphQL value name, Chinese label, English label), in the schema's order."""
+
+
+LABELLED: list[Labelled] = []
+"""Every labelled enum of the schema (``labels`` answers from it)."""
+
+
 def labelled(
-    enum: type[E], labels: Mapping[Any, str], *, description: str, name: str | None = None
+    enum: type[E],
+    labels: Mapping[Any, str],
+    *,
+    description: str,
+    en: str,
+    english: Mapping[Any, str] | None = None,
+    name: str | None = None,
 ) -> type[E]:
+    """Register ``enum`` with Chinese value descriptions (the schema's default) and keep
+    its English labels (``labels_en.EN``, or ``english``) for ``labels``."""
     registered = strawberry.enum(enum, name=name, description=description)
     definition = registered.__strawberry_definition__  # type: ignore[attr-defined]
+    in_english = english if english is not None else EN[enum]
+    values = []
     for value in definition.values:
-        value.description = labels[enum(value.value)]
+        member = enum(value.value)
+        value.description = labels[member]
+        values.append((value.name, labels[member], in_english[member]))
+    LABELLED.append(Labelled(definition.name, description, en, tuple(values)))
     return registered
 
 
-labelled(Level, LEVEL_ZH, description="行政区划层级")
-labelled(ExitAttribute, ZH[ExitAttribute], description="脱贫属性")
-labelled(StandardKind, ZH[StandardKind], description="识别标准")
-labelled(HouseholdAttribute, ZH[HouseholdAttribute], description="贫困户属性")
-labelled(PovertyCause, ZH[PovertyCause], description="致贫原因")
-labelled(Relation, ZH[Relation], description="与户主关系")
-labelled(Education, ZH[Education], description="文化程度")
-labelled(SchoolingStatus, ZH[SchoolingStatus], description="在校生状况")
-labelled(Health, ZH[Health], description="健康状况")
-labelled(LabourCapacity, ZH[LabourCapacity], description="劳动能力")
-labelled(HousingGrade, ZH[HousingGrade], description="住房安全等级")
-labelled(IncomeKind, ZH[IncomeKind], description="收入类别")
-labelled(RegionClass, ZH[RegionClass], description="地区类别")
-labelled(VillageDesignation, ZH[VillageDesignation], description="贫困村类别")
-labelled(Criterion, CRITERION_ZH, description="退出标准的一项")
-labelled(NoticeKind, KIND_ZH, description="公示或公告")
+labelled(Level, LEVEL_ZH, description="行政区划层级", en="Division level")
+labelled(ExitAttribute, ZH[ExitAttribute], description="脱贫属性", en="Exit status")
+labelled(StandardKind, ZH[StandardKind], description="识别标准", en="Identification standard")
+labelled(
+    HouseholdAttribute, ZH[HouseholdAttribute], description="贫困户属性", en="Poor household type"
+)
+labelled(PovertyCause, ZH[PovertyCause], description="致贫原因", en="Cause of poverty")
+labelled(Relation, ZH[Relation], description="与户主关系", en="Relation to the head")
+labelled(Education, ZH[Education], description="文化程度", en="Education")
+labelled(SchoolingStatus, ZH[SchoolingStatus], description="在校生状况", en="Schooling")
+labelled(Health, ZH[Health], description="健康状况", en="Health")
+labelled(LabourCapacity, ZH[LabourCapacity], description="劳动能力", en="Capacity to work")
+labelled(HousingGrade, ZH[HousingGrade], description="住房安全等级", en="Housing safety grade")
+labelled(IncomeKind, ZH[IncomeKind], description="收入类别", en="Income kind")
+labelled(RegionClass, ZH[RegionClass], description="地区类别", en="Region class")
+labelled(
+    VillageDesignation, ZH[VillageDesignation], description="贫困村类别", en="Poor village type"
+)
+labelled(Criterion, CRITERION_ZH, description="退出标准的一项", en="Exit criterion")
+labelled(NoticeKind, KIND_ZH, description="公示或公告", en="Notice or announcement")
 
 
 class NextAction(StrEnum):
@@ -74,15 +109,16 @@ class NextAction(StrEnum):
     RESOLVE_OBJECTION = "resolve_objection"
 
 
-labelled(Status, STATUS_ZH, description="申请状态")
-labelled(SubjectKind, ZH[SubjectKind], description="退出对象")
+labelled(Status, STATUS_ZH, description="申请状态", en="Application status")
+labelled(SubjectKind, ZH[SubjectKind], description="退出对象", en="Exit subject")
 labelled(
     Decision,
     {Decision.APPROVE: "通过", Decision.REJECT: "不予通过（终止）", Decision.RETURN: "退回"},
     description="阶段决定",
+    en="Stage decision",
 )
-labelled(Role, {r: info.zh for r, info in ROLES.items()}, description="角色")
-labelled(CountyDesignation, ZH[CountyDesignation], description="贫困县级别")
+labelled(Role, {r: info.zh for r, info in ROLES.items()}, description="角色", en="Role")
+labelled(CountyDesignation, ZH[CountyDesignation], description="贫困县级别", en="Poor county level")
 
 
 labelled(
@@ -93,5 +129,11 @@ labelled(
         NextAction.RESOLVE_OBJECTION: "处理异议",
     },
     description="下一步",
+    en="Next step",
+    english={
+        NextAction.PERFORM: "Perform the stage",
+        NextAction.POST_NOTICE: "Post the notice",
+        NextAction.RESOLVE_OBJECTION: "Resolve the objection",
+    },
 )
-labelled(EvidenceKind, {k: k.value for k in EvidenceKind}, description="证明材料类别")
+labelled(EvidenceKind, EVIDENCE_ZH, description="证明材料类别", en="Evidence kind")

@@ -14,6 +14,7 @@ import strawberry
 
 from api import errors
 from api.observability.metrics import count_error
+from api.schema.enums import LABELLED, Labelled
 
 
 @strawberry.enum(
@@ -46,6 +47,38 @@ class ErrorCode(StrEnum):
 
 for _member in ErrorCode:
     _member.__doc__ = None  # the docstrings above are for readers of this file
+
+ERROR_LABELS: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.UNAUTHENTICATED: ("未登录或身份未登记", "Not signed in, or the role is not recorded"),
+    ErrorCode.NOT_FOUND: ("不存在或不在辖区内", "Not found, or outside your jurisdiction"),
+    ErrorCode.NOT_PERMITTED: ("无权办理", "Not permitted"),
+    ErrorCode.INVALID_TRANSITION: ("当前阶段不能办理", "Not possible at this stage"),
+    ErrorCode.NOTICE_PERIOD_NOT_ELAPSED: ("公示期未满", "The notice period is not over"),
+    ErrorCode.STANDARD_NOT_MET: ("未达到退出标准", "The exit standard is not met"),
+    ErrorCode.CONFLICT: ("已被他人修改，请刷新后重试", "Changed by someone else: reload and retry"),
+    ErrorCode.VALIDATION_FAILED: ("输入不符合要求", "Input not accepted"),
+    ErrorCode.BAD_USER_INPUT: ("输入类型不符", "Input of the wrong type"),
+    ErrorCode.GRAPHQL_PARSE_FAILED: ("查询语法错误", "Query syntax error"),
+    ErrorCode.GRAPHQL_VALIDATION_FAILED: (
+        "查询不合规范或超出限制",
+        "Query invalid or over a limit",
+    ),
+    ErrorCode.BAD_REQUEST: ("请求格式错误", "Malformed request"),
+    ErrorCode.PAYLOAD_TOO_LARGE: ("请求体过大", "Request body too large"),
+    ErrorCode.HEADERS_TOO_LARGE: ("请求头过大", "Request headers too large"),
+    ErrorCode.INTERNAL: ("服务器内部错误", "Internal server error"),
+}
+"""(Chinese, English) label of each code, for ``labels``: the messages themselves are
+English, written for developers; a front end shows the label to its users."""
+
+LABELLED.append(
+    Labelled(
+        "ErrorCode",
+        "错误类别",
+        "Error code",
+        tuple((code.name, *ERROR_LABELS[code]) for code in ErrorCode),
+    )
+)
 
 
 def code_of(exc: errors.TuopinError) -> ErrorCode:

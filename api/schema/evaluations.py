@@ -32,9 +32,23 @@ from api.services.evaluations import CountyEvaluation as Evaluated
 
 Info = strawberry.Info[Context, None]
 
-labelled(Indicator, INDICATOR_ZH, description="三率一度的指标", name="EvaluationIndicatorCode")
-labelled(Comparison, COMPARISON_ZH, description="指标与标准的比较", name="RateComparison")
-labelled(Finding, FINDING_ZH, description="抽样户的核查结论", name="SampleFinding")
+labelled(
+    Indicator,
+    INDICATOR_ZH,
+    description="三率一度的指标",
+    en="Evaluation indicator",
+    name="EvaluationIndicatorCode",
+)
+labelled(
+    Comparison,
+    COMPARISON_ZH,
+    description="指标与标准的比较",
+    en="Comparison with the bar",
+    name="RateComparison",
+)
+labelled(
+    Finding, FINDING_ZH, description="抽样户的核查结论", en="Sample finding", name="SampleFinding"
+)
 
 
 @strawberry.type(description="One indicator of 三率一度: its exact counts, rate, bar and verdict.")

@@ -13,6 +13,7 @@ from api.domain.years import check_year
 from api.resolvers import households as household_resolvers
 from api.schema import changes as change_schema
 from api.schema import connections, notices
+from api.schema import labels as label_schema
 from api.schema import spot_checks as spot_check_schema
 from api.schema.changes import ChangePage
 from api.schema.connections import (
@@ -21,6 +22,7 @@ from api.schema.connections import (
     ApplicationOrder,
 )
 from api.schema.details import PovertyStandard
+from api.schema.labels import EnumLabels, Language
 from api.schema.notices import Notice, PostedNoticePage
 from api.schema.pagination import PageInfo
 from api.schema.permissions import SIGNED_IN
@@ -41,6 +43,13 @@ class Query:
     node: relay.Node | None = relay.node(
         description="Any object by its global ID; null if it does not exist or you may not see it."
     )
+
+    @strawberry.field(
+        description="Every enum's label and its values' labels: in `language`, else as "
+        "the request's Accept-Language prefers (en), else in Chinese. Public."
+    )
+    def labels(self, info: Info, language: Language | None = None) -> list[EnumLabels]:
+        return label_schema.labels(language or Language(info.context.language))
 
     @strawberry.field(
         description="Households you may see, found by a member's name (three characters "

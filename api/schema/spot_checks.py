@@ -30,8 +30,14 @@ labelled(
     Basis,
     {Basis.EXITED: "已退出", Basis.AWAITING_REVIEW: "待抽查审核"},
     description="抽查范围",
+    en="Spot-check frame",
 )
-labelled(Result, {Result.PASSED: "抽查合格", Result.FAILED: "抽查不合格"}, description="抽查结论")
+labelled(
+    Result,
+    {Result.PASSED: "抽查合格", Result.FAILED: "抽查不合格"},
+    description="抽查结论",
+    en="Spot-check result",
+)
 
 
 @strawberry.type(description="A document a finding cites: where it is kept and its SHA-256.")

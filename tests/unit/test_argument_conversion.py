@@ -4,6 +4,7 @@ input field given, only the required ones, nulls), both conversions must be equa
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -37,6 +38,7 @@ SCALARS: dict[str, Any] = {
     "Date": date(2016, 11, 2),
     "Decimal": Decimal("3200.50"),
     "JSON": {"k": [1, 2]},
+    "Upload": io.BytesIO(b"%PDF-1.7"),  # a part of a multipart request, passed through
 }
 
 
