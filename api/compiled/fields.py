@@ -619,6 +619,8 @@ FIELDS: dict[str, dict[str, Compiler]] = {
                 "standardKind": "standard_kind",
                 "attribute": "attribute",
                 "mainCause": "main_cause",
+                "secondCause": "second_cause",
+                "thirdCause": "third_cause",
                 "exitAttribute": "exit_attribute",
                 "registeredYear": "registered_year",
                 "exitedYear": "exited_year",

@@ -9,7 +9,8 @@ deciding, in this file, who may read it.
   jurisdiction (repository predicates, ``resolve_nodes``), so its fields are the
   viewer's to read.
 - ``MASKED``: personal data, shown in full only to viewers whose jurisdiction contains
-  the household's township (``api/resolvers/privacy.py``), masked otherwise.
+  the household's township (``api/resolvers/privacy.py``), masked otherwise; a bank
+  account only to the roles that pay into it, null otherwise.
 - ``VIEWER``: facts about the caller.
 - ``ROOT``: an entry point; what it returns is scoped by the resolver.
 - ``ACTION``: a mutation, authorized per action through Casbin in its service.
@@ -136,6 +137,9 @@ FIELDS: dict[str, dict[str, Access]] = {
         "headName": SCOPED,
         "id": SCOPED,
         "mainCause": SCOPED,
+        "secondCause": SCOPED,
+        "thirdCause": SCOPED,
+        "bankAccount": MASKED,
         "members": SCOPED,
         "perCapitaNetIncome": SCOPED,
         "phone": MASKED,

@@ -33,7 +33,7 @@ from api.resolvers import statistics as statistics_resolvers
 from api.resolvers.context import Context
 from api.resolvers.ids import parse_id
 from api.resolvers.lookahead import asks_field
-from api.resolvers.privacy import mask_id_number, mask_phone, sees_identity
+from api.resolvers.privacy import mask_id_number, mask_phone, sees_bank_account, sees_identity
 from api.schema import (
     enums,  # noqa: F401  (registers the enums)
     node_loading,
@@ -179,10 +179,13 @@ class Household(relay.Node):
     standard_kind: StandardKind
     attribute: HouseholdAttribute
     main_cause: PovertyCause
+    second_cause: PovertyCause | None = strawberry.field(description="次要致贫原因")
+    third_cause: PovertyCause | None = strawberry.field(description="第三致贫原因")
     exit_attribute: ExitAttribute
     registered_year: int
     exited_year: int | None
     raw_phone: strawberry.Private[str | None]
+    raw_bank_account: strawberry.Private[str | None]
 
     @classmethod
     def of(cls, row: HouseholdView) -> Household:
@@ -197,6 +200,9 @@ class Household(relay.Node):
             standard_kind=values["standard_kind"],
             attribute=values["attribute"],
             main_cause=values["main_cause"],
+            second_cause=values["second_cause"],
+            third_cause=values["third_cause"],
+            raw_bank_account=values["bank_account"],
             exit_attribute=values["exit_attribute"],
             registered_year=values["registered_year"],
             exited_year=values["exited_year"],
@@ -222,6 +228,15 @@ class Household(relay.Node):
         if sees_identity(info.context.principal, self.village_code):
             return self.raw_phone
         return mask_phone(self.raw_phone)
+
+    @strawberry.field(
+        description="银行账户 (一卡通) where its subsidies are paid: for the township and the "
+        "county that pay them; null for every other viewer."
+    )
+    def bank_account(self, info: Info) -> str | None:
+        if sees_bank_account(info.context.principal, self.village_code):
+            return self.raw_bank_account
+        return None
 
     @strawberry.field(description="The village the household is registered in.")
     async def village(self, info: Info) -> Jurisdiction | None:

@@ -28,11 +28,11 @@ def test_every_schema_field_is_classified_and_nothing_else_is() -> None:
     assert stale == [], "these are no longer in the schema"
 
 
-def test_only_the_masked_fields_carry_identity_numbers_and_phones() -> None:
+def test_only_the_masked_fields_carry_identity_numbers_phones_and_bank_accounts() -> None:
     masked = {
         f"{t}.{f}" for t, names in FIELDS.items() for f, a in names.items() if a is Access.MASKED
     }
-    assert masked == {"Household.phone", "Member.idNumber"}
+    assert masked == {"Household.phone", "Member.idNumber", "Household.bankAccount"}
 
 
 def test_personal_and_register_data_is_never_public() -> None:
