@@ -30,6 +30,7 @@ from api.db.models import (
     Objection,
     ProcedureVersion,
     VillageDesignationRow,
+    VillageIndicators,
 )
 from api.db.repositories import applications as app_repo
 from api.db.repositories import changes as change_repo
@@ -515,3 +516,6 @@ class DetailLoaders:
 
     def exit_plans(self, year: int) -> DataLoader[str, list[ExitPlan]]:
         return self._by_year("plans", year, jurisdiction_repo.exit_plans)
+
+    def village_indicators(self, year: int) -> DataLoader[str, VillageIndicators | None]:
+        return self._by_year("indicators", year, jurisdiction_repo.village_indicators)

@@ -92,6 +92,20 @@ FIELDS: dict[str, dict[str, Access]] = {
         "label": PUBLIC,
         "value": PUBLIC,
     },
+    "VillageIndicators": {
+        "broadband": SCOPED,
+        "clinicWithDoctor": SCOPED,
+        "collectiveIncome": SCOPED,
+        "culturalVenue": SCOPED,
+        "hamletRoadPaved": SCOPED,
+        "radioAndCableTv": SCOPED,
+        "ruralPopulation": SCOPED,
+        "villageCode": SCOPED,
+        "year": SCOPED,
+    },
+    "VillageIndicatorsSuccess": {
+        "indicators": SCOPED,
+    },
     "HouseholdSearchConnection": {
         "edges": SCOPED,
         "pageInfo": SCOPED,
@@ -178,6 +192,7 @@ FIELDS: dict[str, dict[str, Access]] = {
     "Jurisdiction": {
         "syncStatus": SCOPED,
         "exitPlans": SCOPED,
+        "indicators": SCOPED,
         "poorCounty": PUBLIC,
         "poorVillage": PUBLIC,
         "children": PUBLIC,
@@ -262,6 +277,7 @@ FIELDS: dict[str, dict[str, Access]] = {
         "setWebhookActive": ACTION,
         "redriveDeadLetters": ACTION,
         "importHouseholds": ACTION,
+        "recordVillageIndicators": ACTION,
         "uploadEvidenceFile": ACTION,
         "drawSpotCheck": ACTION,
         "recordSpotCheckFindings": ACTION,

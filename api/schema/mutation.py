@@ -26,6 +26,7 @@ from api.schema.register_import import RegisterMutations
 from api.schema.running import KEY, run
 from api.schema.spot_checks import SpotCheckMutations
 from api.schema.types import Household
+from api.schema.village_indicators import VillageIndicatorMutations
 from api.schema.webhooks import WebhookMutations
 from api.services import access, evaluations, exits, sync
 
@@ -121,6 +122,7 @@ class Mutation(
     SpotCheckMutations,
     EvaluationMutations,
     EvidenceFileMutations,
+    VillageIndicatorMutations,
 ):
     @strawberry.mutation(description="Propose a list (the procedure's first stage).")
     async def propose_exit_list(

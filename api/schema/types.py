@@ -47,6 +47,7 @@ from api.services.registry import UnitIncidence
 
 if TYPE_CHECKING:
     from api.schema.statistics import UnitStatistics
+    from api.schema.village_indicators import VillageIndicators
 
 Info = strawberry.Info[Context, None]
 
@@ -413,6 +414,23 @@ class Jurisdiction(relay.Node):
             return []
         rows = await info.context.loaders.details.exit_plans(year).load(self.code)
         return [ExitPlan.of(row) for row in rows]
+
+    @strawberry.field(
+        description="A village's indicators of the year (rural population, facilities), as "
+        "the county recorded them; null for other units, unrecorded years and outside the "
+        "viewer's jurisdiction.",
+        permission_classes=SIGNED_IN,
+    )
+    async def indicators(
+        self, info: Info, year: int
+    ) -> Annotated[VillageIndicators, strawberry.lazy("api.schema.village_indicators")] | None:
+        check_year(year)
+        if len(self.code) != 12 or not info.context.scope.covers(self.code):
+            return None
+        from api.schema.village_indicators import VillageIndicators as IndicatorsType
+
+        row = await info.context.loaders.details.village_indicators(year).load(self.code)
+        return None if row is None else IndicatorsType.of(row)
 
     @strawberry.field(
         description="Poverty incidence for the year; null outside the viewer's jurisdiction.",

@@ -15,6 +15,7 @@ from api.db.models import (
     Jurisdiction,
     RoleAssignment,
     VillageDesignationRow,
+    VillageIndicators,
 )
 from api.db.statements import arrays, keys_in, shaped
 from api.db.views import JurisdictionView
@@ -101,6 +102,20 @@ async def exit_plans(
     for row in rows:
         grouped[row.jurisdiction_code].append(row)
     return grouped
+
+
+async def village_indicators(
+    session: AsyncSession, codes: Sequence[str], *, year: int
+) -> dict[str, VillageIndicators | None]:
+    rows = await session.scalars(
+        select(VillageIndicators).where(
+            VillageIndicators.village_code.in_(codes), VillageIndicators.year == year
+        )
+    )
+    found: dict[str, VillageIndicators | None] = dict.fromkeys(codes)
+    for row in rows:
+        found[row.village_code] = row
+    return found
 
 
 async def holdings_of(session: AsyncSession, subject: str) -> list[RoleAssignment]:
