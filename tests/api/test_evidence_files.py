@@ -308,32 +308,29 @@ async def test_only_a_reader_of_a_file_cites_it(client: httpx.AsyncClient) -> No
     is not enough. The demo's verification record of 拜泉县 is no Lanshan official's."""
     sha256 = hashlib.sha256(VERIFIED.read_bytes()).hexdigest()
     lanshan_application = await _lanshan_application(client)
-    stranger = await client.post(
-        "/graphql",
-        json={"query": REJECT, "variables": {"id": lanshan_application, "sha": sha256,
-                                             "ref": f"tuopin:file:{sha256}"}},
-        headers=bearer(LANSHAN),
-    )  # fmt: skip
-    answer = stranger.json()["data"]["performStage"]
+
+    async def reject_citing(reference: str) -> dict[str, Any]:
+        response = await client.post(
+            "/graphql",
+            json={
+                "query": REJECT,
+                "variables": {"id": lanshan_application, "sha": sha256, "ref": reference},
+            },
+            headers=bearer(LANSHAN),
+        )
+        answer: dict[str, Any] = response.json()["data"]["performStage"]
+        return answer
+
+    answer = await reject_citing(f"tuopin:file:{sha256}")
     assert answer["__typename"] == "ValidationFailedError"
     assert answer["path"] == ["evidence", "0", "reference"]
     assert (await download(client, sha256, LANSHAN)).status_code == 404
     # A reference that names another file than the hash: refused alike.
-    other = await client.post(
-        "/graphql",
-        json={"query": REJECT, "variables": {"id": lanshan_application, "sha": sha256,
-                                             "ref": f"tuopin:file:{'0' * 64}"}},
-        headers=bearer(LANSHAN),
-    )  # fmt: skip
-    assert other.json()["data"]["performStage"]["path"] == ["evidence", "0", "reference"]
+    other = await reject_citing(f"tuopin:file:{'0' * 64}")
+    assert other["path"] == ["evidence", "0", "reference"]
     # The hash with a reference of one's own is hash-only evidence: accepted, no file.
-    by_hash = await client.post(
-        "/graphql",
-        json={"query": REJECT, "variables": {"id": lanshan_application, "sha": sha256,
-                                             "ref": "抽查记录 复印件"}},
-        headers=bearer(LANSHAN),
-    )  # fmt: skip
-    assert by_hash.json()["data"]["performStage"]["__typename"] == "ApplicationSuccess"
+    by_hash = await reject_citing("抽查记录 复印件")
+    assert by_hash["__typename"] == "ApplicationSuccess"
     assert (await download(client, sha256, LANSHAN)).status_code == 404
     listed = await evidence_of(client, lanshan_application, LANSHAN)
     assert [e["file"] for e in listed if e["sha256"] == sha256] == [None]
