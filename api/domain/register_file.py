@@ -123,6 +123,23 @@ def _pattern(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
     return parse
 
 
+def phone_of(raw: str) -> str:
+    """A phone as stored: spaces and hyphens taken out, a mobile's +86 or 0086 too, so a
+    mobile is its 11 digits whatever way it was typed (search matches it whole)."""
+    compact = raw.replace(" ", "").replace("-", "")
+    for prefix in ("+86", "0086"):
+        rest = compact.removeprefix(prefix)
+        if rest != compact and len(rest) == 11 and rest.startswith("1"):
+            return rest
+    return compact
+
+
+def _phone(raw: str) -> str:
+    if not _PHONE.fullmatch(raw):
+        raise CellError("not a phone number")
+    return phone_of(raw)
+
+
 def _coded(enum: type[StrEnum]) -> Callable[[str], StrEnum]:
     known = {label: enum(member) for member, label in ZH[enum].items()}
     known |= {member.value: member for member in enum}
@@ -190,7 +207,7 @@ class Rule:
     """What a cell must be, said once: ``parse`` reads one cell by it, and
     ``api.domain.register_frame`` checks whole columns by the same rule."""
 
-    kind: str  # text, pattern, coded, year, months, flag, village, id_number
+    kind: str  # text, pattern, coded, year, months, flag, village, id_number, phone
     limit: int = 0
     pattern: re.Pattern[str] | None = None
     what: str = ""
@@ -212,6 +229,7 @@ def _parser(rule: Rule) -> Callable[[str], Any]:
         "flag": _flag,
         "village": _village,
         "id_number": _id_number,
+        "phone": _phone,
     }
     return simple[rule.kind]
 
@@ -266,7 +284,7 @@ COLUMNS: tuple[Column, ...] = (
     _household(
         "联系电话",
         "phone",
-        Rule("pattern", pattern=_PHONE, what="a phone number"),
+        Rule("phone"),
         optional=True,
     ),
     _household(

@@ -142,6 +142,10 @@ def _rule(rule: Rule, raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         return raw.str.contains(f"^(?:{rule.pattern.pattern})$"), raw
     if rule.kind == "village":
         return raw.str.contains("^[0-9]{12}$"), raw
+    if rule.kind == "phone":  # as register_file.phone_of
+        compact = raw.str.replace_all(" ", "", literal=True).str.replace_all("-", "", literal=True)
+        mobile = compact.str.replace(r"^(?:\+86|0086)(1[0-9]{10})$", "${1}")
+        return raw.str.contains(f"^(?:{register_file._PHONE.pattern})$"), mobile
     if rule.kind == "coded":
         assert rule.enum is not None
         known = coded_values(rule.enum)

@@ -1,11 +1,13 @@
 """What a household search asks for: a name (partial), a full ID number or a full phone.
 
-ID numbers and phones are matched whole, never by a part: a viewer who sees them masked
-(outside the household's township, api/resolvers/privacy.py) finds the household they
-already know the number of, and learns no digit they could not see. Names are shown to
-every viewer in scope, so they are matched by a part: three characters or more anywhere
-in a member's name (a given name, 秀英), fewer at its start (a surname, 王; a two-character
-name, 王芳).
+ID numbers and phones are matched whole, never by a part, and only by viewers who see
+them in full (whose jurisdiction contains the household's township,
+api/resolvers/privacy.py): for a viewer who sees them masked, a search by the whole
+number would turn the masked digits into a guessing game it wins (10,000 phones behind
+139****8901, a few thousand birth dates behind an ID number). Names are shown to every
+viewer in scope, so they are matched by a part: three letters or more in a row anywhere
+in a member's name (徐波金, 阿依古丽), a shorter part at its start (a surname, 王; a
+two-character name, 王芳).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ ANYWHERE_FROM = 3
 _PHONE = re.compile(r"1\d{10}")
 _ID_SHAPE = re.compile(r"\d{17}[\dXx]")
 _DIGITS = re.compile(r"[\d\s+\-]+[Xx]?")
+_LETTERS_IN_A_ROW = re.compile(rf"[^\W\d_]{{{ANYWHERE_FROM}}}")
 
 
 class SearchBy(StrEnum):
@@ -40,8 +43,14 @@ class SearchTerm:
 
     @property
     def anywhere(self) -> bool:
-        """A name part matched anywhere in a name (else at its start)."""
-        return self.by is SearchBy.NAME and len(self.value) >= ANYWHERE_FROM
+        """A name part matched anywhere in a name (else at its start): it holds three
+        letters in a row, which the trigram index can look up (separators alone, or
+        letters apart, give it nothing to look up but the whole index)."""
+        return self.by is SearchBy.NAME and _LETTERS_IN_A_ROW.search(self.value) is not None
+
+    @property
+    def is_number(self) -> bool:
+        return self.by is not SearchBy.NAME
 
     @property
     def pattern(self) -> str:
@@ -77,9 +86,9 @@ def parse_search(text: str) -> SearchTerm:
         raise ValidationFailed(
             f"a name to search is at most {MAX_NAME} characters", path=("query",)
         )
-    if any(not (c.isalpha() or c in "·. '") for c in value):
+    if any(not (c.isalpha() or c in "·. '") for c in value) or not value[0].isalpha():
         raise ValidationFailed(
-            "a name to search holds letters only (and · for names of several parts)",
+            "a name to search holds letters, starting with one (and · for names of several parts)",
             path=("query",),
         )
     return SearchTerm(SearchBy.NAME, value)

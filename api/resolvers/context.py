@@ -518,4 +518,14 @@ class DetailLoaders:
         return self._by_year("plans", year, jurisdiction_repo.exit_plans)
 
     def village_indicators(self, year: int) -> DataLoader[str, VillageIndicators | None]:
-        return self._by_year("indicators", year, jurisdiction_repo.village_indicators)
+        """Read like the statistics (services/statistics.py ``readable``)."""
+        principal, authorizer = self._context.principal, self._context.authorizer
+        assert principal is not None
+
+        async def fetch(
+            session: AsyncSession, codes: Sequence[str], *, year: int
+        ) -> dict[str, VillageIndicators | None]:
+            await statistics.readable(session, authorizer, principal)
+            return await jurisdiction_repo.village_indicators(session, codes, year=year)
+
+        return self._by_year("indicators", year, fetch)

@@ -23,10 +23,11 @@ from api.domain.income import Figures, HouseholdAccounts, per_capita
 from api.domain.jurisdictions import validate_code
 from api.domain.search import parse_search
 from api.domain.standards import StandardCheck
-from api.errors import ValidationFailed
+from api.errors import NotPermitted, ValidationFailed
 from api.resolvers import cursors
 from api.resolvers.context import Context
 from api.resolvers.lookahead import arguments_under
+from api.resolvers.privacy import sees_identity_anywhere
 from api.services import registry
 
 MAX_PAGE = 100
@@ -111,12 +112,17 @@ async def search(
         except ValidationFailed as exc:
             raise ValidationFailed(str(exc), path=("under",)) from None
     principal = context.principal
-    start = under if under is not None else ("" if principal is None else principal.jurisdiction)
+    if term.is_number and not sees_identity_anywhere(principal):
+        raise NotPermitted(
+            "ID numbers and phones are searched by those who see them in full (the "
+            "township and the tiers above it); search by a name"
+        )
+    start = under if under is not None else (None if principal is None else principal.jurisdiction)
     position = None if after is None else cursors.decode_household(after)
     scope = context.scope
     rows = await context.read(
         lambda s: household_search.search(
-            s, term, scope=scope, under=start, after=position, first=first
+            s, term, scope=scope, under=start or None, after=position, first=first
         )
     )
     page = rows[:first]

@@ -25,14 +25,26 @@ labelled(
 
 
 def language_of(accept_language: str | None) -> Language:
-    """English when the request's Accept-Language prefers it to Chinese; else Chinese."""
+    """English when the request's Accept-Language prefers it to Chinese (by its q-values,
+    then by order); else Chinese."""
+    best: dict[Language, float] = {}
     for part in (accept_language or "").split(","):
-        tag = part.split(";", 1)[0].strip().lower()
-        if tag.startswith("en"):
-            return Language.EN
-        if tag.startswith("zh"):
-            return Language.ZH
-    return Language.ZH
+        tag, _, parameters = part.partition(";")
+        tag = tag.strip().lower()
+        language = next((lang for lang in Language if tag.split("-")[0] == lang.value), None)
+        if language is None:
+            continue
+        weight = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                continue
+        if weight > best.get(language, 0.0):
+            best[language] = weight
+    english, chinese = best.get(Language.EN, 0.0), best.get(Language.ZH, 0.0)
+    return Language.EN if english > chinese else Language.ZH
 
 
 @strawberry.type(description="One value of an enum and its label.")

@@ -418,7 +418,8 @@ class Jurisdiction(relay.Node):
     @strawberry.field(
         description="A village's indicators of the year (rural population, facilities), as "
         "the county recorded them; null for other units, unrecorded years and outside the "
-        "viewer's jurisdiction.",
+        "viewer's jurisdiction. Read like the statistics: an error for third-party "
+        "evaluators and integrators.",
         permission_classes=SIGNED_IN,
     )
     async def indicators(

@@ -83,7 +83,9 @@ async def record(
         obj=OBJECT,
         action=Action.RECORD,
     )
-    row = await env.session.get(VillageIndicators, (village_code, year))
+    # Locked: two records of the same year must not both move the statistics from the
+    # same "before" (a new row's race ends in the primary key's Conflict instead).
+    row = await env.session.get(VillageIndicators, (village_code, year), with_for_update=True)
     before = 0 if row is None else row.rural_population
     if row is None:
         row = VillageIndicators(village_code=village_code, year=year, **asdict(indicators))

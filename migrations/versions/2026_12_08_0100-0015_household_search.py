@@ -24,9 +24,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+PG_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_household_members_name ON household_members (name)",
+    "CREATE INDEX IF NOT EXISTS ix_household_members_name_trgm ON household_members "
+    "USING gin (name gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS ix_households_phone ON households (phone)",
+)
+"""IF NOT EXISTS: on a large register an operator builds them first, CONCURRENTLY (the
+same statements with CREATE INDEX CONCURRENTLY, docs/deployment.md), and the upgrade
+then only changes the column's collation."""
+
+
 def upgrade() -> None:
-    postgres = op.get_context().dialect.name == "postgresql"
-    if postgres:
+    if op.get_context().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.alter_column(
             "household_members",
@@ -35,16 +45,11 @@ def upgrade() -> None:
             existing_type=sa.String(50),
             existing_nullable=False,
         )
+        for statement in PG_INDEXES:
+            op.execute(statement)
+        return
     with op.batch_alter_table("household_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_household_members_name"), ["name"], unique=False)
-    if postgres:
-        op.create_index(
-            "ix_household_members_name_trgm",
-            "household_members",
-            ["name"],
-            postgresql_using="gin",
-            postgresql_ops={"name": "gin_trgm_ops"},
-        )
     with op.batch_alter_table("households", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_households_phone"), ["phone"], unique=False)
 

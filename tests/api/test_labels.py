@@ -79,3 +79,8 @@ def test_accept_language_prefers_what_comes_first() -> None:
     assert language_of("fr-FR, en;q=0.5") is Language.EN
     assert language_of("zh-TW, en") is Language.ZH
     assert language_of("de") is Language.ZH
+    assert language_of("zh;q=0.1, en") is Language.EN  # by q-values, not by order
+    assert language_of("en;q=0, zh;q=0.5") is Language.ZH
+    assert language_of("en;q=0") is Language.ZH
+    assert language_of("en;q=bad, zh") is Language.ZH
+    assert language_of("english") is Language.ZH  # a language tag, not a prefix

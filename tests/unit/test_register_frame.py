@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from api.domain import register_frame
 from api.domain.idnumber import check_character
 from api.domain.register import ZH
-from api.domain.register_file import COLUMNS, HEADERS, CellError, Column, parse
+from api.domain.register_file import COLUMNS, HEADERS, CellError, Column, parse, phone_of
 from api.services import tables
 from tests.unit.test_register_file import row as good_row
 
@@ -71,8 +71,19 @@ def _cells(column: Column) -> st.SearchStrategy[str]:
         common.append(_ids())
     if rule.kind == "text":
         common.append(st.text(min_size=rule.limit - 2, max_size=rule.limit + 2))
-    if rule.kind == "pattern":
+    if rule.kind in ("pattern", "phone"):
         common.append(st.text(alphabet="0123456789+- abAB_", min_size=0, max_size=34))
+    if rule.kind == "phone":
+        common.append(
+            st.builds(
+                lambda prefix, sep, digits: (
+                    prefix + sep.join([digits[:3], digits[3:7], digits[7:]])
+                ),
+                st.sampled_from(["", "+86", "+86 ", "0086", "86"]),
+                st.sampled_from(["", " ", "-"]),
+                st.text(alphabet=DIGITS, min_size=10, max_size=10).map(lambda d: "1" + d),
+            )
+        )
     return st.one_of(common)
 
 
@@ -104,7 +115,8 @@ TRICKY = [
     "", "0", "00", "012", "12", "13", "1948", "1949", "2100", "2101", "0" * 30 + "2016",
     "２０１６", "٣", "-1", "+1", "是", "否", "YES", "No", "tRuE", "ｙｅｓ", "230231101001",
     "23023110100", "2302311010011", "２30231101001", "13800000000", "138 0000 0000",
-    "1234567", "12345678", "1" * 32, "1" * 33, "A-1", "a_1", "因病", "illness", "ILLNESS",
+    "1234567", "12345678", "+86 139-4567-8901", "0086 13945678901", "+8613945678901",
+    "+86 12345", "0452-1234567", "1" * 32, "1" * 33, "A-1", "a_1", "因病", "illness", "ILLNESS",
     "户主", "head", "国家标准", "未脱贫", "x" * 20, "x" * 21, "名" * 50, "名" * 51,
     "230231198001010011", "23023119800101001X", "23023119800101001x",
     "230231198002300011", "230231190002290011", "230231200002290011", "230231000001010011",
@@ -231,3 +243,11 @@ def test_a_file_without_the_later_treatment_column_reads_as_not_recorded(tmp_pat
     parsed = register_frame.parse_frame(completed, stripped=True)
     assert parsed.errors == []
     assert parsed.members["serious_illness_treated"].to_list() == [None]
+
+
+def test_a_mobile_is_stored_as_its_eleven_digits_however_typed() -> None:
+    for typed in ("13945678901", "139 4567 8901", "139-4567-8901", "+86 139-4567-8901",
+                  "0086 13945678901", "+8613945678901"):  # fmt: skip
+        assert phone_of(typed) == "13945678901", typed
+    assert phone_of("0452-1234567") == "04521234567"  # a landline keeps its area code
+    assert phone_of("+86 452 1234567") == "+864521234567"  # not a mobile: only compacted

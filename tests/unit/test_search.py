@@ -32,7 +32,7 @@ def test_what_a_search_means(text: str, by: SearchBy, value: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["", "  ", "230231", "1394567890", "139456789012", "23023119800101002", "王%", "王_",
-     "x" * 21, "王1", "<b>"],
+     "x" * 21, "王1", "<b>", "...", "'''", " ·王"],
 )  # fmt: skip
 def test_a_search_that_means_nothing(text: str) -> None:
     with pytest.raises(ValidationFailed) as refused:
@@ -53,3 +53,10 @@ def test_three_characters_match_anywhere_fewer_at_the_start() -> None:
     assert not short.anywhere
     assert short.prefix_range == ("王秀", "王私")  # 秀 U+79C0, 私 U+79C1
     assert parse_search("秀英").prefix_range == ("秀英", "秀苲")
+
+
+def test_three_letters_in_a_row_match_anywhere() -> None:
+    assert parse_search("徐波金").anywhere
+    assert parse_search("阿依古丽·买买提").anywhere
+    assert not parse_search("淑 英").anywhere  # letters apart: the start of a name
+    assert not parse_search("王.秀").anywhere

@@ -67,7 +67,7 @@ def _probe() -> Select[Any]:
 
 
 @shaped
-def _search(scope: ScopeShape, mode: str, *, after: bool) -> Select[Any]:
+def _search(scope: ScopeShape, mode: str, *, under: bool, after: bool) -> Select[Any]:
     households = Household.__table__.c
     matched: ColumnElement[bool]
     if mode == "phone":
@@ -83,11 +83,9 @@ def _search(scope: ScopeShape, mode: str, *, after: bool) -> Select[Any]:
             .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         matched = households.id.in_(select(first.c.household_id))
-    query = select(*view_columns()).where(
-        in_subtree_bound(households.village_code, "under"),
-        in_scope_bound(households.village_code, scope),
-        matched,
-    )
+    query = select(*view_columns()).where(in_scope_bound(households.village_code, scope), matched)
+    if under:
+        query = query.where(in_subtree_bound(households.village_code, "under"))
     if after:
         query = query.where(
             tuple_(households.village_code, households.id)
@@ -113,16 +111,18 @@ async def search(
     term: SearchTerm,
     *,
     scope: Scope,
-    under: str,
+    under: str | None,
     after: HouseholdKey | None,
     first: int,
 ) -> list[PageRow]:
-    """Up to ``first`` matching households under ``under`` that ``scope`` may see, after
-    ``after``; one row more when there is a next page (the caller trims it)."""
-    values: dict[str, Any] = scope_values(scope) | subtree_values(under, "under")
+    """Up to ``first`` matching households under ``under`` (None: anywhere) that ``scope``
+    may see, after ``after``; one row more when there is a next page (the caller trims it)."""
+    values: dict[str, Any] = scope_values(scope)
+    if under is not None:
+        values |= subtree_values(under, "under")
     values["limit"] = first + 1
     mode = await _mode(session, term, values)
     if after is not None:
         values["after_code"], values["after_id"] = after
-    query = _search(scope_shape(scope), mode, after=after is not None)
+    query = _search(scope_shape(scope), mode, under=under is not None, after=after is not None)
     return cast("list[PageRow]", list(await direct.rows(session, query, values)))
