@@ -120,13 +120,15 @@ async def search(
     start = under if under is not None else (None if principal is None else principal.jurisdiction)
     position = None if after is None else cursors.decode_household(after)
     scope = context.scope
-    rows = await context.read(
+    found = await context.read(
         lambda s: household_search.search(
             s, term, scope=scope, under=start or None, after=position, first=first
         )
     )
-    page = rows[:first]
-    return HouseholdPage(list(page), len(rows) > first, _key(page[-1]) if page else None)
+    page = found.rows[:first]
+    if found.walked_to is not None:  # a short page of a long walk: go on from where it ended
+        return HouseholdPage(list(page), True, found.walked_to)
+    return HouseholdPage(list(page), len(found.rows) > first, _key(page[-1]) if page else None)
 
 
 _ZERO = Decimal(0)

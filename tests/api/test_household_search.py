@@ -220,3 +220,26 @@ async def test_a_dense_start_is_walked_and_finds_the_same(
     monkeypatch.setattr(household_search, "SPARSE", 1)
     assert found(await search(client, COUNTY, surname, first=100)) == looked_up
     assert sought.registry_no in looked_up
+
+
+async def test_a_long_walk_ends_a_page_short_and_goes_on_from_there(
+    client: httpx.AsyncClient, sought: Sought, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common start walks at most WALK households a page: a page may come back short,
+    with hasNextPage, and following endCursor finds the rest, in order, once each."""
+    surname = sought.name[0]
+    looked_up = found(await search(client, COUNTY, surname, first=100))
+    monkeypatch.setattr(household_search, "SPARSE", 1)
+    monkeypatch.setattr(household_search, "WALK", 3)
+    seen: list[str] = []
+    after = None
+    for _ in range(2_000):
+        body = await search(client, COUNTY, surname, first=2, after=after)
+        page = found(body)
+        assert len(page) <= 2
+        seen += page
+        info = body["data"]["searchHouseholds"]["pageInfo"]
+        if not info["hasNextPage"]:
+            break
+        after = info["endCursor"]
+    assert seen == looked_up
