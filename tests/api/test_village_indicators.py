@@ -147,3 +147,19 @@ async def test_refused_input_changes_nothing(
     answer = await record(client, COUNTY, **changes)
     assert (answer["__typename"], answer["path"]) == ("ValidationFailedError", path)
     assert await read(client, COUNTY) == before
+
+
+async def test_indicators_are_read_like_the_statistics(client: httpx.AsyncClient) -> None:
+    """Not by integrators (who sync through the change feed) nor evaluators: an error
+    says so, as for the statistics; the public reads nothing."""
+    response = await client.post(
+        "/graphql",
+        json={"query": READ, "variables": {"code": VILLAGE, "county": VILLAGE[:6]}},
+        headers=bearer((Role.INTEGRATOR, "23")),
+    )
+    errors = response.json()["errors"]
+    assert {e["extensions"]["code"] for e in errors} == {"NOT_PERMITTED"}
+    public = await client.post(
+        "/graphql", json={"query": READ, "variables": {"code": VILLAGE, "county": VILLAGE[:6]}}
+    )
+    assert {e["extensions"]["code"] for e in public.json()["errors"]} == {"UNAUTHENTICATED"}
