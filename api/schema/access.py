@@ -323,6 +323,8 @@ FIELDS: dict[str, dict[str, Access]] = {
     "PageInfo": {
         "endCursor": PUBLIC,
         "hasNextPage": PUBLIC,
+        "hasPreviousPage": PUBLIC,
+        "startCursor": PUBLIC,
     },
     "ProposeExitListSuccess": {
         "list": SCOPED,

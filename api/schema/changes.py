@@ -102,5 +102,11 @@ async def changes(
     items = [Change.of(row) for row in page.events]
     end = cursors.encode(items[-1].position) if items else after
     return ChangePage(
-        changes=items, page_info=PageInfo(has_next_page=page.has_next, end_cursor=end)
+        changes=items,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            end_cursor=end,
+            has_previous_page=after is not None,
+            start_cursor=cursors.encode(items[0].position) if items else None,
+        ),
     )

@@ -217,8 +217,15 @@ async def posted_notices(
         for row in rows[:first]
     ]
     end = cursors.encode(rows[len(notices) - 1].application.id) if notices else None
+    start = cursors.encode(rows[0].application.id) if notices else None
     return PostedNoticePage(
-        notices=notices, page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=end)
+        notices=notices,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            end_cursor=end,
+            has_previous_page=after is not None,
+            start_cursor=start,
+        ),
     )
 
 

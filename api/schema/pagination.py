@@ -9,3 +9,11 @@ import strawberry
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None
+    has_previous_page: bool = strawberry.field(
+        default=False,
+        description="Whether rows come before this page: true for a page asked for after a "
+        "cursor (the rows that cursor followed).",
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None, description="The first row's cursor; null for an empty page."
+    )

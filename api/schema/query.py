@@ -27,7 +27,7 @@ from api.schema.notices import Notice, PostedNoticePage
 from api.schema.pagination import PageInfo
 from api.schema.permissions import SIGNED_IN
 from api.schema.spot_checks import SpotCheckPage
-from api.schema.types import Household, HouseholdEdge, Info, Jurisdiction
+from api.schema.types import Household, HouseholdEdge, Info, Jurisdiction, household_page_info
 from api.schema.viewer import Viewer, viewer_of
 from api.schema.webhooks import WebhookSubscriptionType, subscriptions
 
@@ -72,10 +72,7 @@ class Query:
         )
         return HouseholdSearchConnection(
             edges=[HouseholdEdge(node=Household.of(row)) for row in page.rows],
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                end_cursor=None if page.end is None else household_resolvers.cursor_at(page.end),
-            ),
+            page_info=household_page_info(page, after=after),
         )
 
     @strawberry.field(

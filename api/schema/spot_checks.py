@@ -302,5 +302,11 @@ async def page(info: Info, *, under: str | None, first: int, after: str | None) 
     shown = [SpotCheck.of(row, samples[row.id]) for row in rows[:first]]
     end = cursors.encode(shown[-1].id) if shown else None
     return SpotCheckPage(
-        spot_checks=shown, page_info=PageInfo(has_next_page=len(rows) > first, end_cursor=end)
+        spot_checks=shown,
+        page_info=PageInfo(
+            has_next_page=len(rows) > first,
+            end_cursor=end,
+            has_previous_page=after is not None,
+            start_cursor=cursors.encode(shown[0].id) if shown else None,
+        ),
     )

@@ -494,11 +494,21 @@ class Jurisdiction(relay.Node):
         edges = [HouseholdEdge(node=Household.of(row)) for row in page.rows]
         return HouseholdConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                end_cursor=None if page.end is None else household_resolvers.cursor_at(page.end),
-            ),
+            page_info=household_page_info(page, after=after),
             under=self.code,
             exit_attributes=wanted,
             by_standard=standard is not None,
         )
+
+
+def household_page_info(page: household_resolvers.HouseholdPage, *, after: str | None) -> PageInfo:
+    """A household page's PageInfo (its end may be past its last row: a scan's end)."""
+    first_row = page.rows[0] if page.rows else None
+    return PageInfo(
+        has_next_page=page.has_next,
+        end_cursor=None if page.end is None else household_resolvers.cursor_at(page.end),
+        has_previous_page=after is not None,
+        start_cursor=None
+        if first_row is None
+        else household_resolvers.cursor_at((first_row.village_code, first_row.id)),
+    )
