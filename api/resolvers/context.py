@@ -48,6 +48,7 @@ from api.domain.rules import StandardsPolicy
 from api.domain.standards import StandardCheck
 from api.domain.statistics import Figures as UnitFigures
 from api.domain.statistics import Tally
+from api.files.store import FileStore
 from api.procedure_files import ProcedureBook
 from api.services import evaluations, notices, registry, statistics, webhooks
 from api.services.exits import Env
@@ -95,7 +96,7 @@ class Context:
     mutation's reads stay on the primary."""
     language: str = "zh"
     """The language the request's Accept-Language prefers for labels (zh or en)."""
-    files: Any = None
+    files: FileStore | None = None
     """The evidence file store (api/files/store.py); None where files are not kept (a
     context built outside the app, as in scripts)."""
     file_limits: EvidenceLimits = field(default_factory=lambda: EvidenceLimits(20 * 1024 * 1024))

@@ -25,6 +25,7 @@ from api.db.repositories import evidence_files as repo
 from api.domain import evidence_files as files
 from api.domain.roles import Principal
 from api.errors import ValidationFailed
+from api.files.store import FileStore
 from api.services import access
 from api.services.workflow import Env
 
@@ -38,12 +39,6 @@ class Incoming(Protocol):
     filename: str | None
 
     async def read(self, size: int = -1) -> bytes: ...
-
-
-class FileStore(Protocol):
-    def spool_dir(self) -> Path | None: ...
-
-    async def put(self, source: Path, *, sha256: str, media_type: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ def _matching(mode: str) -> Select[Any]:
     member: ColumnElement[bool]
     if mode == "anywhere":
         member = members.name.like(bindparam("pattern"), escape="\\")
-    elif mode in {"start", "start_dense"}:
+    elif mode == "start":
         # The column compares in code-point order (COLLATE "C" on PostgreSQL, BINARY on
         # SQLite): a name's start is a range on its index.
         member = (members.name >= bindparam("low")) & (members.name < bindparam("high"))
